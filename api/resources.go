@@ -1,0 +1,33 @@
+package api
+
+// Resources is what a task asks for (or a node offers). CPU is in MHz,
+// memory and disk in MB.
+type Resources struct {
+	CPU         int
+	Cores       int
+	MemoryMB    int
+	MemoryMaxMB int
+	DiskMB      int
+	Networks    []*NetworkResource
+}
+
+// NetworkResource is a network asked for by a group or task, or offered by
+// a node.
+type NetworkResource struct {
+	Mode          string
+	Device        string
+	CIDR          string
+	IP            string
+	MBits         int
+	ReservedPorts []Port
+	DynamicPorts  []Port
+}
+
+// Port is a named port: Value is the host port (zero for a dynamic port not
+// yet assigned), To the port inside the task's network namespace.
+type Port struct {
+	Label       string
+	Value       int
+	To          int
+	HostNetwork string
+}

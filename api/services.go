@@ -1,0 +1,43 @@
+package api
+
+import "time"
+
+// Service registers a group's or task's port under Name with a service
+// catalog, with health Checks.
+type Service struct {
+	Name              string
+	Tags              []string
+	CanaryTags        []string
+	EnableTagOverride bool
+	PortLabel         string
+	AddressMode       string
+	Address           string
+	Provider          string
+	TaskName          string
+	Checks            []ServiceCheck
+	Meta              map[string]string
+}
+
+// ServiceCheck is one health check of a Service. Interval and Timeout are
+// nanoseconds on the wire.
+type ServiceCheck struct {
+	Name                   string
+	Type                   string
+	Command                string
+	Args                   []string
+	Path                   string
+	Protocol               string
+	PortLabel              string
+	Expose                 bool
+	AddressMode            string
+	Interval               time.Duration
+	Timeout                time.Duration
+	InitialStatus          string
+	Method                 string
+	Header                 map[string][]string
+	Body                   string
+	TaskName               string
+	SuccessBeforePassing   int
+	FailuresBeforeCritical int
+	OnUpdate               string
+}

@@ -1,0 +1,127 @@
+package api
+
+import "time"
+
+// TaskGroup is a set of tasks placed together on one node, Count times.
+type TaskGroup struct {
+	Name             string
+	Count            int
+	Constraints      []*Constraint
+	Affinities       []*Affinity
+	Spreads          []*Spread
+	Tasks            []*Task
+	RestartPolicy    *RestartPolicy
+	ReschedulePolicy *ReschedulePolicy
+	Update           *UpdateStrategy
+	Migrate          *MigrateStrategy
+	EphemeralDisk    *EphemeralDisk
+	Networks         []*NetworkResource
+	Services         []*Service
+	Volumes          map[string]*VolumeRequest
+	Meta             map[string]string
+	ShutdownDelay    time.Duration
+}
+
+// Task is one unit of work run by a driver.
+type Task struct {
+	Name        string
+	Driver      string
+	User        string
+	Config      map[string]interface{}
+	Env         map[string]string
+	Services    []*Service
+	Resources   *Resources
+	Constraints []*Constraint
+	Affinities  []*Affinity
+	Meta        map[string]string
+	KillTimeout time.Duration
+	KillSignal  string
+	LogConfig   *LogConfig
+	Artifacts   []*TaskArtifact
+	Templates   []*Template
+	Lifecycle   *TaskLifecycle
+	Leader      bool
+}
+
+// RestartPolicy says how a client restarts a failed task in place: up to
+// Attempts restarts per Interval, Delay apart; Mode "fail" or "delay" when
+// exhausted.
+type RestartPolicy struct {
+	Interval        time.Duration
+	Attempts        int
+	Delay           time.Duration
+	Mode            string
+	RenderTemplates bool
+}
+
+// ReschedulePolicy says how the scheduler replaces a failed allocation on
+// another node.
+type ReschedulePolicy struct {
+	Attempts      int
+	Interval      time.Duration
+	Delay         time.Duration
+	DelayFunction string
+	MaxDelay      time.Duration
+	Unlimited     bool
+}
+
+// MigrateStrategy says how allocations move off a draining node.
+type MigrateStrategy struct {
+	MaxParallel     int
+	HealthCheck     string
+	MinHealthyTime  time.Duration
+	HealthyDeadline time.Duration
+}
+
+// EphemeralDisk is the group's scratch disk.
+type EphemeralDisk struct {
+	Sticky  bool
+	Migrate bool
+	SizeMB  int
+}
+
+// VolumeRequest asks for a host or CSI volume for a group.
+type VolumeRequest struct {
+	Name     string
+	Type     string
+	Source   string
+	ReadOnly bool
+	PerAlloc bool
+}
+
+// LogConfig bounds a task's rotated log files.
+type LogConfig struct {
+	MaxFiles      int
+	MaxFileSizeMB int
+	Disabled      bool
+}
+
+// TaskArtifact is fetched into the task directory before the task starts.
+type TaskArtifact struct {
+	GetterSource  string
+	GetterOptions map[string]string
+	GetterHeaders map[string]string
+	GetterMode    string
+	RelativeDest  string
+}
+
+// Template is rendered into the task directory, re-rendered on change.
+type Template struct {
+	SourcePath   string
+	DestPath     string
+	EmbeddedTmpl string
+	ChangeMode   string
+	ChangeSignal string
+	Splay        time.Duration
+	Perms        string
+	LeftDelim    string
+	RightDelim   string
+	Envvars      bool
+}
+
+// TaskLifecycle runs a task as a prestart, poststart or poststop hook of
+// its group instead of as a main task.
+type TaskLifecycle struct {
+	Hook    string
+	Sidecar bool
+}

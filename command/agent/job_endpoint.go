@@ -1,0 +1,206 @@
+package agent
+
+import (
+	"net/http"
+
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+func (s *HTTPServer) registerJobRoutes() {
+	s.route("/v1/jobs", methods{
+		http.MethodGet:  s.jobList,
+		http.MethodPut:  s.jobRegister,
+		http.MethodPost: s.jobRegister,
+	})
+	s.route("/v1/job/{id}", methods{
+		http.MethodGet:    s.jobGet,
+		http.MethodPut:    s.jobUpdate,
+		http.MethodPost:   s.jobUpdate,
+		http.MethodDelete: s.jobDeregister,
+	})
+	s.route("/v1/job/{id}/allocations", methods{http.MethodGet: s.jobAllocations})
+	s.route("/v1/job/{id}/evaluations", methods{http.MethodGet: s.jobEvaluations})
+	s.route("/v1/job/{id}/versions", methods{http.MethodGet: s.jobVersions})
+	s.route("/v1/job/{id}/summary", methods{http.MethodGet: s.jobSummary})
+}
+
+// jobRegisterBody is the body of PUT /v1/jobs and PUT /v1/job/:id.
+type jobRegisterBody struct {
+	Job            *structs.Job
+	EnforceIndex   bool
+	JobModifyIndex uint64
+	PolicyOverride bool
+	PreserveCounts bool
+	EvalPriority   int
+}
+
+func (s *HTTPServer) jobList(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	var args structs.JobListRequest
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.JobListResponse
+	if err := s.backend.RPC("Job.List", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if out.Jobs == nil {
+		out.Jobs = []*structs.JobListStub{}
+	}
+	return out.Jobs, nil
+}
+
+func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	return s.register(w, r, "")
+}
+
+// jobUpdate is PUT /v1/job/:id: a registration whose body must name the
+// job of the path.
+func (s *HTTPServer) jobUpdate(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	return s.register(w, r, r.PathValue("id"))
+}
+
+func (s *HTTPServer) register(w http.ResponseWriter, r *http.Request, pathID string) (interface{}, error) {
+	var body jobRegisterBody
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Job == nil {
+		return nil, badRequest(`Job: missing; the body must be {"Job": {...}}`)
+	}
+	if pathID != "" && body.Job.ID != pathID {
+		return nil, badRequest("Job.ID: %q does not match the job ID %q in the path", body.Job.ID, pathID)
+	}
+	args := structs.JobRegisterRequest{
+		Job:            body.Job,
+		EnforceIndex:   body.EnforceIndex,
+		JobModifyIndex: body.JobModifyIndex,
+		PolicyOverride: body.PolicyOverride,
+		PreserveCounts: body.PreserveCounts,
+		EvalPriority:   body.EvalPriority,
+	}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	// The job's own region and namespace route the request unless the
+	// query names them; a query that contradicts the job is a mistake.
+	q := r.URL.Query()
+	if q.Get("region") == "" && body.Job.Region != "" {
+		args.Region = body.Job.Region
+	}
+	switch ns := q.Get("namespace"); {
+	case ns == "":
+		args.Namespace = body.Job.Namespace
+	case body.Job.Namespace == "":
+		body.Job.Namespace = ns
+	case body.Job.Namespace != ns:
+		return nil, badRequest("Job.Namespace: %q does not match the namespace %q of the query", body.Job.Namespace, ns)
+	}
+	var out structs.JobRegisterResponse
+	if err := s.backend.RPC("Job.Register", &args, &out); err != nil {
+		return nil, err
+	}
+	setIndex(w, out.Index)
+	return out, nil
+}
+
+func (s *HTTPServer) jobGet(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	args := structs.JobSpecificRequest{JobID: r.PathValue("id")}
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.SingleJobResponse
+	if err := s.backend.RPC("Job.GetJob", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if out.Job == nil {
+		return nil, notFound("job")
+	}
+	return out.Job, nil
+}
+
+func (s *HTTPServer) jobDeregister(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	purge, err := boolParam(r, "purge")
+	if err != nil {
+		return nil, err
+	}
+	args := structs.JobDeregisterRequest{JobID: r.PathValue("id"), Purge: purge}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	var out structs.JobDeregisterResponse
+	if err := s.backend.RPC("Job.Deregister", &args, &out); err != nil {
+		return nil, err
+	}
+	setIndex(w, out.Index)
+	return out, nil
+}
+
+func (s *HTTPServer) jobAllocations(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	all, err := boolParam(r, "all")
+	if err != nil {
+		return nil, err
+	}
+	args := structs.JobSpecificRequest{JobID: r.PathValue("id"), All: all}
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.JobAllocationsResponse
+	if err := s.backend.RPC("Job.Allocations", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if out.Allocations == nil {
+		out.Allocations = []*structs.AllocListStub{}
+	}
+	return out.Allocations, nil
+}
+
+func (s *HTTPServer) jobEvaluations(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	args := structs.JobSpecificRequest{JobID: r.PathValue("id")}
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.JobEvaluationsResponse
+	if err := s.backend.RPC("Job.Evaluations", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if out.Evaluations == nil {
+		out.Evaluations = []*structs.Evaluation{}
+	}
+	return out.Evaluations, nil
+}
+
+func (s *HTTPServer) jobVersions(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	diffs, err := boolParam(r, "diffs")
+	if err != nil {
+		return nil, err
+	}
+	args := structs.JobVersionsRequest{JobID: r.PathValue("id"), Diffs: diffs}
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.JobVersionsResponse
+	if err := s.backend.RPC("Job.GetJobVersions", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if len(out.Versions) == 0 {
+		return nil, notFound("job")
+	}
+	return out, nil
+}
+
+func (s *HTTPServer) jobSummary(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	args := structs.JobSpecificRequest{JobID: r.PathValue("id")}
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.JobSummaryResponse
+	if err := s.backend.RPC("Job.Summary", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if out.JobSummary == nil {
+		return nil, notFound("job summary")
+	}
+	return out.JobSummary, nil
+}

@@ -1,0 +1,113 @@
+// Package command is the nomadish command-line interface: one file per
+// command, each a cli.Command built on hashicorp/cli. Commands reach the
+// cluster only through the HTTP API client in package api (and read job
+// files); they must not import the server, the client agent or the
+// scheduler. `nomadish agent` is the exception: it runs the agent process,
+// which lives in command/agent.
+package command
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/cli"
+	"github.com/nomadish/nomadish/command/agent"
+)
+
+// Run runs the nomadish CLI with args (without the program name) and
+// returns the process exit code.
+func Run(args []string) int {
+	ui := &cli.BasicUi{Reader: os.Stdin, Writer: os.Stdout, ErrorWriter: os.Stderr}
+	return runCLI(args, ui, os.Stdout, os.Stderr)
+}
+
+// runCLI is Run with its Ui and the writers for top-level help and errors
+// given, so tests can capture them.
+func runCLI(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
+	c := &cli.CLI{
+		Name:        "nomadish",
+		Version:     versionString(),
+		Args:        args,
+		Commands:    Commands(ui),
+		HelpFunc:    cli.BasicHelpFunc("nomadish"),
+		HelpWriter:  helpOut,
+		ErrorWriter: errOut,
+	}
+	code, err := c.Run()
+	if err != nil {
+		fmt.Fprintf(errOut, "Error executing CLI: %s\n", err)
+		return 1
+	}
+	return code
+}
+
+// Commands returns every command by its full name. Each factory builds a
+// fresh command, so flag state never leaks between runs.
+func Commands(ui cli.Ui) map[string]cli.CommandFactory {
+	meta := Meta{Ui: ui}
+	return map[string]cli.CommandFactory{
+		"agent": func() (cli.Command, error) { return &agent.Command{Ui: ui}, nil },
+
+		"status": func() (cli.Command, error) { return &StatusCommand{Meta: meta}, nil },
+
+		"job": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "job", synopsis: "Interact with jobs", help: `
+Usage: nomadish job <subcommand> [options] [args]
+
+  Submit, inspect and stop jobs. For example:
+
+      $ nomadish job run web.json
+      $ nomadish job status web
+      $ nomadish job stop web
+
+  Run "nomadish job <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"job run":    func() (cli.Command, error) { return &JobRunCommand{Meta: meta}, nil },
+		"job status": func() (cli.Command, error) { return &JobStatusCommand{Meta: meta}, nil },
+		"job stop":   func() (cli.Command, error) { return &JobStopCommand{Meta: meta}, nil },
+		// Future job commands register here: "job plan", "job inspect",
+		// "job history", "job revert", "job dispatch".
+
+		"server": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "server", synopsis: "Interact with servers", help: `
+Usage: nomadish server <subcommand> [options] [args]
+
+  Inspect the servers' gossip membership and join servers together.
+  For example:
+
+      $ nomadish server members
+      $ nomadish server join 10.0.0.2
+
+  Run "nomadish server <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"server members": func() (cli.Command, error) { return &ServerMembersCommand{Meta: meta}, nil },
+		"server join":    func() (cli.Command, error) { return &ServerJoinCommand{Meta: meta}, nil },
+
+		"operator": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "operator", synopsis: "Cluster operations for operators", help: `
+Usage: nomadish operator <subcommand> [options] [args]
+
+  Commands for cluster operators: inspecting and repairing Raft.
+
+  Run "nomadish operator <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"operator raft": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "operator raft", synopsis: "Inspect and change the Raft peer set", help: `
+Usage: nomadish operator raft <subcommand> [options] [args]
+
+  Inspect the Raft peer set of a region. For example:
+
+      $ nomadish operator raft list-peers
+
+  Run "nomadish operator raft <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"operator raft list-peers": func() (cli.Command, error) { return &OperatorRaftListPeersCommand{Meta: meta}, nil },
+
+		// Future command families register here, each with a parent entry
+		// like "job" above: "node status", "node drain", "alloc status",
+		// "alloc logs", "eval status", "deployment status".
+
+		"version": func() (cli.Command, error) { return &VersionCommand{Ui: ui}, nil },
+	}
+}

@@ -1,0 +1,364 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/cli"
+	"github.com/nomadish/nomadish/api"
+)
+
+// fakeAgent is an HTTP server that behaves like a small nomadish agent:
+// it keeps jobs, evaluations and allocations in memory, advances a Raft
+// index on every write and answers with Nomad-shaped JSON and headers.
+// Tests set its fields before running a command and inspect them after.
+type fakeAgent struct {
+	*httptest.Server
+	t *testing.T
+
+	mu sync.Mutex // guards the fields below
+	// index is the fake Raft index, bumped on every write.
+	index uint64
+	jobs  map[string]*api.Job
+	// summaries and allocs are per job ID.
+	summaries map[string]*api.JobSummary
+	allocs    map[string][]*api.AllocationListStub
+	evals     map[string]*fakeEval
+	nextEval  int
+	// evalScript is the statuses a newly created evaluation goes through,
+	// one per read; the last one sticks. Default: stays "pending".
+	evalScript []string
+	// evalFailures, when set, becomes FailedTGAllocs of new evaluations.
+	evalFailures map[string]*api.AllocationMetric
+	// evalAllocs are returned by /v1/evaluation/:id/allocations.
+	evalAllocs []*api.AllocationListStub
+	// registerError, when set, is the status and body of every PUT /v1/jobs.
+	registerStatus int
+	registerBody   string
+
+	members    *api.ServerMembers
+	wanMembers *api.ServerMembers
+	leaders    map[string]string // by region; "" key is the agent's own
+	raft       *api.RaftConfiguration
+	joinResult string // body of PUT /v1/agent/join
+
+	// requests records "METHOD /path?query" of every request.
+	requests []string
+	// bodies records the body of every write.
+	bodies []string
+}
+
+type fakeEval struct {
+	eval   *api.Evaluation
+	script []string
+	reads  int
+}
+
+func newFakeAgent(t *testing.T) *fakeAgent {
+	t.Helper()
+	f := &fakeAgent{
+		t:         t,
+		index:     10,
+		jobs:      map[string]*api.Job{},
+		summaries: map[string]*api.JobSummary{},
+		allocs:    map[string][]*api.AllocationListStub{},
+		evals:     map[string]*fakeEval{},
+		leaders:   map[string]string{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/jobs", f.listJobs)
+	mux.HandleFunc("PUT /v1/jobs", f.registerJob)
+	mux.HandleFunc("GET /v1/job/{id}", f.getJob)
+	mux.HandleFunc("DELETE /v1/job/{id}", f.deregisterJob)
+	mux.HandleFunc("GET /v1/job/{id}/summary", f.jobSummary)
+	mux.HandleFunc("GET /v1/job/{id}/allocations", f.jobAllocs)
+	mux.HandleFunc("GET /v1/evaluation/{id}", f.getEval)
+	mux.HandleFunc("GET /v1/evaluation/{id}/allocations", f.getEvalAllocs)
+	mux.HandleFunc("GET /v1/agent/members", f.getMembers)
+	mux.HandleFunc("PUT /v1/agent/join", f.join)
+	mux.HandleFunc("GET /v1/status/leader", f.getLeader)
+	mux.HandleFunc("GET /v1/operator/raft/configuration", f.getRaft)
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
+		f.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeAgent) reply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Nomad-Index", fmt.Sprint(f.index))
+	w.Header().Set("X-Nomad-KnownLeader", "true")
+	w.Header().Set("X-Nomad-LastContact", "0")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		f.t.Errorf("fake agent: encode: %v", err)
+	}
+}
+
+func (f *fakeAgent) listJobs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	prefix := r.URL.Query().Get("prefix")
+	stubs := []*api.JobListStub{}
+	for _, j := range f.jobs {
+		if !strings.HasPrefix(j.ID, prefix) {
+			continue
+		}
+		stubs = append(stubs, &api.JobListStub{ID: j.ID, Name: j.Name, Type: j.Type, Priority: j.Priority,
+			Status: j.Status, Stop: j.Stop, Periodic: j.IsPeriodic(), ParameterizedJob: j.IsParameterized(),
+			SubmitTime: j.SubmitTime, JobModifyIndex: j.JobModifyIndex})
+	}
+	sort.Slice(stubs, func(i, k int) bool { return stubs[i].ID < stubs[k].ID })
+	f.reply(w, stubs)
+}
+
+func (f *fakeAgent) registerJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var req api.JobRegisterRequest
+	body := new(strings.Builder)
+	if err := json.NewDecoder(teeTo(r, body)).Decode(&req); err != nil {
+		http.Error(w, "bad request body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.bodies = append(f.bodies, body.String())
+	if f.registerStatus != 0 {
+		http.Error(w, f.registerBody, f.registerStatus)
+		return
+	}
+	if req.Job == nil || req.Job.ID == "" {
+		http.Error(w, "1 error occurred:\n\t* Job.ID: missing job ID", http.StatusBadRequest)
+		return
+	}
+	old := f.jobs[req.Job.ID]
+	if req.EnforceIndex {
+		var current uint64
+		if old != nil {
+			current = old.JobModifyIndex
+		}
+		if current != req.JobModifyIndex {
+			http.Error(w, fmt.Sprintf("Enforcing job modify index %d: job exists with conflicting job modify index: %d", req.JobModifyIndex, current), http.StatusInternalServerError)
+			return
+		}
+	}
+	f.index++
+	job := req.Job
+	job.Status, job.JobModifyIndex, job.ModifyIndex = "pending", f.index, f.index
+	if job.SubmitTime == 0 {
+		job.SubmitTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC).UnixNano()
+	}
+	if old != nil {
+		job.Version = old.Version + 1
+	}
+	f.jobs[job.ID] = job
+	resp := &api.JobRegisterResponse{JobModifyIndex: f.index}
+	if !job.IsPeriodic() && !job.IsParameterized() {
+		resp.EvalID = f.newEvalLocked(job.ID, "job-register")
+		resp.EvalCreateIndex = f.index
+	}
+	f.reply(w, resp)
+}
+
+func (f *fakeAgent) newEvalLocked(jobID, trigger string) string {
+	f.nextEval++
+	id := fmt.Sprintf("%08x-1111-2222-3333-444444444444", f.nextEval)
+	script := f.evalScript
+	if len(script) == 0 {
+		script = []string{api.EvalStatusPending}
+	}
+	f.evals[id] = &fakeEval{
+		eval: &api.Evaluation{ID: id, JobID: jobID, TriggeredBy: trigger, Status: script[0],
+			FailedTGAllocs: f.evalFailures, CreateIndex: f.index, ModifyIndex: f.index},
+		script: script,
+	}
+	if f.evalFailures != nil {
+		f.evals[id].eval.BlockedEval = "bbbbbbbb-0000-0000-0000-000000000000"
+	}
+	return id
+}
+
+func (f *fakeAgent) getJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	job, ok := f.jobs[r.PathValue("id")]
+	if !ok {
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	f.reply(w, job)
+}
+
+func (f *fakeAgent) deregisterJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := r.PathValue("id")
+	job, ok := f.jobs[id]
+	if !ok {
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	f.index++
+	if r.URL.Query().Get("purge") == "true" {
+		delete(f.jobs, id)
+	} else {
+		job.Stop = true
+	}
+	f.reply(w, &api.JobDeregisterResponse{EvalID: f.newEvalLocked(id, "job-deregister"), EvalCreateIndex: f.index, JobModifyIndex: f.index})
+}
+
+func (f *fakeAgent) jobSummary(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := r.PathValue("id")
+	if _, ok := f.jobs[id]; !ok {
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	s := f.summaries[id]
+	if s == nil {
+		s = &api.JobSummary{JobID: id, Summary: map[string]api.TaskGroupSummary{}}
+		for _, g := range f.jobs[id].TaskGroups {
+			s.Summary[g.Name] = api.TaskGroupSummary{Queued: g.Count}
+		}
+	}
+	f.reply(w, s)
+}
+
+func (f *fakeAgent) jobAllocs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	allocs := f.allocs[r.PathValue("id")]
+	if allocs == nil {
+		allocs = []*api.AllocationListStub{}
+	}
+	f.reply(w, allocs)
+}
+
+func (f *fakeAgent) getEval(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fe, ok := f.evals[r.PathValue("id")]
+	if !ok {
+		http.Error(w, "eval not found", http.StatusNotFound)
+		return
+	}
+	// Each read moves the evaluation one step along its script, as if a
+	// scheduler had worked on it while the blocking query waited.
+	step := min(fe.reads, len(fe.script)-1)
+	fe.reads++
+	if fe.eval.Status != fe.script[step] {
+		f.index++
+		fe.eval.Status, fe.eval.ModifyIndex = fe.script[step], f.index
+	}
+	f.reply(w, fe.eval)
+}
+
+func (f *fakeAgent) getEvalAllocs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	allocs := f.evalAllocs
+	if allocs == nil {
+		allocs = []*api.AllocationListStub{}
+	}
+	f.reply(w, allocs)
+}
+
+func (f *fakeAgent) getMembers(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.URL.Query().Get("wan") == "true" {
+		f.reply(w, f.wanMembers)
+		return
+	}
+	f.reply(w, f.members)
+}
+
+func (f *fakeAgent) join(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprint(w, f.joinResult)
+}
+
+func (f *fakeAgent) getLeader(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	leader, ok := f.leaders[r.URL.Query().Get("region")]
+	if !ok {
+		http.Error(w, "No path to region", http.StatusInternalServerError)
+		return
+	}
+	f.reply(w, leader)
+}
+
+func (f *fakeAgent) getRaft(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.raft == nil {
+		http.Error(w, "No cluster leader", http.StatusInternalServerError)
+		return
+	}
+	f.reply(w, f.raft)
+}
+
+// teeTo copies what is read from r's body into b.
+func teeTo(r *http.Request, b *strings.Builder) *teeReader {
+	return &teeReader{r: r, b: b}
+}
+
+type teeReader struct {
+	r *http.Request
+	b *strings.Builder
+}
+
+func (t *teeReader) Read(p []byte) (int, error) {
+	n, err := t.r.Body.Read(p)
+	t.b.Write(p[:n])
+	return n, err
+}
+
+// fakeClock is a clock that moves only when a command pauses.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Pause(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testMeta returns a Meta with a mock Ui and a fake clock.
+func testMeta(t *testing.T) (Meta, *cli.MockUi, *fakeClock) {
+	t.Helper()
+	t.Setenv(api.EnvAddress, "")
+	t.Setenv(api.EnvRegion, "")
+	t.Setenv(api.EnvNamespace, "")
+	ui := cli.NewMockUi()
+	clock := &fakeClock{now: time.Date(2024, 5, 6, 8, 0, 0, 0, time.UTC)}
+	return Meta{Ui: ui, now: clock.Now, pause: clock.Pause}, ui, clock
+}
+
+// deadAddress returns the address of a server that is no longer listening.
+func deadAddress(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close()
+	return addr
+}

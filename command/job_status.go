@@ -1,0 +1,243 @@
+package command
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nomadish/nomadish/api"
+)
+
+// JobStatusCommand is `nomadish job status`: all jobs, or one job in detail.
+type JobStatusCommand struct {
+	Meta
+
+	// name is how the command was invoked, for messages ("job status" or
+	// "status").
+	name string
+}
+
+func (c *JobStatusCommand) commandName() string {
+	if c.name == "" {
+		return "job status"
+	}
+	return c.name
+}
+
+func (c *JobStatusCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: nomadish job status [options] [<job>]
+
+  Display the status of jobs. With no argument, list every job in the
+  namespace. With a job ID, or a unique prefix of one, show that job: its
+  settings, a summary of its allocations per task group, and its
+  allocations.
+
+` + generalOptionsUsage() + `
+
+Status Options:
+
+  -json
+    Print the job (or the job list) as JSON, as the HTTP API returns it.
+    Default = false
+
+  -verbose
+    Show full IDs and absolute times. Default = false
+`)
+}
+
+func (c *JobStatusCommand) Synopsis() string { return "Display the status of jobs" }
+
+func (c *JobStatusCommand) Run(args []string) int {
+	return c.runWithHelp(args, c.Help())
+}
+
+// runWithHelp runs the command, printing help on usage errors; `status`
+// shares it with its own help.
+func (c *JobStatusCommand) runWithHelp(args []string, help string) int {
+	var asJSON, verbose bool
+	f := c.FlagSet(c.commandName())
+	f.BoolVar(&asJSON, "json", false, "")
+	f.BoolVar(&verbose, "verbose", false, "")
+	if code, ok := c.parseFlags(f, args, help); !ok {
+		return code
+	}
+	args = f.Args()
+	if len(args) > 1 {
+		return c.usageError(fmt.Sprintf("This command takes at most one argument, a job ID; got %d: %s", len(args), strings.Join(args, " ")), help)
+	}
+	client, ok := c.client()
+	if !ok {
+		return exitError
+	}
+	if len(args) == 0 {
+		return c.listJobs(client, asJSON)
+	}
+	return c.showJob(client, args[0], asJSON, verbose)
+}
+
+func (c *JobStatusCommand) listJobs(client *api.Client, asJSON bool) int {
+	jobs, _, err := client.Jobs().List(nil)
+	if err != nil {
+		c.apiError("querying jobs", err)
+		return exitError
+	}
+	if asJSON {
+		return c.printJSON(jobs)
+	}
+	if len(jobs) == 0 {
+		c.Ui.Output("No running jobs")
+		return exitOK
+	}
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].ID < jobs[j].ID })
+	rows := []string{"ID|Type|Priority|Status|Submit Date"}
+	for _, j := range jobs {
+		rows = append(rows, fmt.Sprintf("%s|%s|%d|%s|%s",
+			j.ID, jobTypeLabel(j.Type, j.Periodic, j.ParameterizedJob), j.Priority, jobStatusLabel(j.Status, j.Stop), formatUnixNano(j.SubmitTime)))
+	}
+	c.Ui.Output(formatList(rows))
+	return exitOK
+}
+
+func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbose bool) int {
+	job, _, err := lookupJob(client, id)
+	if err != nil {
+		var nje *noJobError
+		var aje *ambiguousJobError
+		switch {
+		case errors.As(err, &nje), errors.As(err, &aje):
+			c.Ui.Error(err.Error())
+		default:
+			c.apiError(fmt.Sprintf("querying job %q", id), err)
+		}
+		return exitError
+	}
+	if asJSON {
+		return c.printJSON(job)
+	}
+
+	datacenters := strings.Join(job.Datacenters, ",")
+	if datacenters == "" {
+		datacenters = "<none>"
+	}
+	header := []string{
+		"ID|" + job.ID,
+		"Name|" + job.Name,
+		"Submit Date|" + formatUnixNano(job.SubmitTime),
+		"Type|" + job.Type,
+		fmt.Sprintf("Priority|%d", job.Priority),
+		"Datacenters|" + datacenters,
+		"Namespace|" + job.Namespace,
+	}
+	if job.NodePool != "" {
+		header = append(header, "Node Pool|"+job.NodePool)
+	}
+	header = append(header,
+		"Status|"+jobStatusLabel(job.Status, job.Stop),
+		fmt.Sprintf("Periodic|%t", job.IsPeriodic()),
+		fmt.Sprintf("Parameterized|%t", job.IsParameterized()),
+	)
+	c.Ui.Output(formatKV(header))
+
+	summary, _, err := client.Jobs().Summary(job.ID, nil)
+	if err != nil {
+		c.apiError(fmt.Sprintf("querying summary of job %q", job.ID), err)
+		return exitError
+	}
+	c.Ui.Output("\n" + c.formatSummary(job, summary))
+
+	allocs, _, err := client.Jobs().Allocations(job.ID, nil)
+	if err != nil {
+		c.apiError(fmt.Sprintf("querying allocations of job %q", job.ID), err)
+		return exitError
+	}
+	c.Ui.Output("\n" + c.formatAllocations(allocs, verbose))
+	return exitOK
+}
+
+func (c *JobStatusCommand) formatSummary(job *api.Job, summary *api.JobSummary) string {
+	var b strings.Builder
+	if (job.IsPeriodic() || job.IsParameterized()) && summary.Children != nil {
+		ch := summary.Children
+		b.WriteString("Children Job Summary\n")
+		b.WriteString(formatList([]string{"Pending|Running|Dead", fmt.Sprintf("%d|%d|%d", ch.Pending, ch.Running, ch.Dead)}))
+		b.WriteString("\n\n")
+	}
+	b.WriteString("Summary\n")
+	groups := make([]string, 0, len(summary.Summary))
+	for g := range summary.Summary {
+		groups = append(groups, g)
+	}
+	if len(groups) == 0 {
+		b.WriteString("No task groups")
+		return b.String()
+	}
+	sort.Strings(groups)
+	rows := []string{"Task Group|Queued|Starting|Running|Failed|Complete|Lost|Unknown"}
+	for _, g := range groups {
+		s := summary.Summary[g]
+		rows = append(rows, fmt.Sprintf("%s|%d|%d|%d|%d|%d|%d|%d", g, s.Queued, s.Starting, s.Running, s.Failed, s.Complete, s.Lost, s.Unknown))
+	}
+	b.WriteString(formatList(rows))
+	return b.String()
+}
+
+func (c *JobStatusCommand) formatAllocations(allocs []*api.AllocationListStub, verbose bool) string {
+	if len(allocs) == 0 {
+		return "Allocations\nNo allocations placed"
+	}
+	sort.Slice(allocs, func(i, j int) bool {
+		if allocs[i].CreateIndex != allocs[j].CreateIndex {
+			return allocs[i].CreateIndex > allocs[j].CreateIndex
+		}
+		return allocs[i].ID < allocs[j].ID
+	})
+	now := c.clockNow()
+	when := func(ns int64) string {
+		if verbose {
+			return formatUnixNano(ns)
+		}
+		return formatTimeAgo(ns, now)
+	}
+	rows := []string{"ID|Node ID|Task Group|Version|Desired|Status|Created|Modified"}
+	for _, a := range allocs {
+		rows = append(rows, fmt.Sprintf("%s|%s|%s|%d|%s|%s|%s|%s",
+			shortID(a.ID, verbose), shortID(a.NodeID, verbose), a.TaskGroup, a.JobVersion,
+			a.DesiredStatus, a.ClientStatus, when(a.CreateTime), when(a.ModifyTime)))
+	}
+	return "Allocations\n" + formatList(rows)
+}
+
+func (c *JobStatusCommand) printJSON(v any) int {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		c.Ui.Error(fmt.Sprintf("Error encoding JSON: %s", err))
+		return exitError
+	}
+	c.Ui.Output(string(out))
+	return exitOK
+}
+
+// jobTypeLabel is the job type with "/periodic" or "/parameterized" added.
+func jobTypeLabel(typ string, periodic, parameterized bool) string {
+	switch {
+	case periodic:
+		return typ + "/periodic"
+	case parameterized:
+		return typ + "/parameterized"
+	}
+	return typ
+}
+
+// jobStatusLabel marks a stopped job that is still draining.
+func jobStatusLabel(status string, stop bool) string {
+	if stop && status != "dead" {
+		return status + " (stopping)"
+	}
+	if stop {
+		return "dead (stopped)"
+	}
+	return status
+}

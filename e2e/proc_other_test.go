@@ -1,0 +1,12 @@
+//go:build e2e && !linux
+
+package e2e
+
+import "syscall"
+
+// agentSysProcAttr puts an agent in its own process group, so that cleanup
+// can also reach any plugin processes it started. Outside Linux there is no
+// parent-death signal: agents outlive a test binary killed by -timeout.
+func agentSysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}

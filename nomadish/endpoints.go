@@ -1,0 +1,37 @@
+package nomadish
+
+import (
+	"fmt"
+	"net/rpc"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// endpoint names one net/rpc service and builds its receiver.
+type endpoint struct {
+	name string
+	new  func(s *Server, logger hclog.Logger) interface{}
+}
+
+// endpoints lists every RPC service the server registers. Each service is
+// a struct like `type Status struct{ srv *Server; logger hclog.Logger }`
+// whose exported methods `func (e *T) M(args *A, reply *R) error` become
+// "T.M".
+var endpoints = []endpoint{
+	{"Status", func(s *Server, l hclog.Logger) interface{} { return &Status{srv: s, logger: l} }},
+	{"Operator", func(s *Server, l hclog.Logger) interface{} { return &Operator{srv: s, logger: l} }},
+
+	// Endpoints added by the job/node/alloc/eval files: add one line each,
+	// for example
+	//   {"Job", func(s *Server, l hclog.Logger) interface{} { return &Job{srv: s, logger: l} }},
+}
+
+// setupRPCEndpoints registers every endpoint on srv.
+func (s *Server) setupRPCEndpoints(srv *rpc.Server) error {
+	for _, e := range endpoints {
+		if err := srv.RegisterName(e.name, e.new(s, s.logger.Named(e.name))); err != nil {
+			return fmt.Errorf("register %s endpoint: %w", e.name, err)
+		}
+	}
+	return nil
+}

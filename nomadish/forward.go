@@ -1,0 +1,130 @@
+package nomadish
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	metrics "github.com/hashicorp/go-metrics"
+	"github.com/hashicorp/raft"
+	"github.com/hashicorp/serf/serf"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// forward sends a request on to the server that must answer it: a server
+// of another region when the request names one, else our leader, unless
+// this server is the leader or the request is a read that allows stale
+// results. done reports whether the request was forwarded, in which case
+// reply holds the answer and err the error; when done is false the caller
+// serves the request itself.
+func (s *Server) forward(method string, info structs.RPCInfo, args, reply interface{}) (done bool, err error) {
+	region := info.RequestRegion()
+	if region == "" {
+		region = s.config.Region
+	}
+	if region != s.config.Region {
+		info.SetForwarded()
+		return true, s.forwardRegion(region, method, args, reply)
+	}
+	if info.IsRead() && info.AllowStaleRead() {
+		return false, nil
+	}
+	for {
+		if s.IsLeader() {
+			return false, nil
+		}
+		addr, err := s.waitForLeader()
+		if err != nil {
+			return true, err
+		}
+		if addr == s.raftTransport.LocalAddr() {
+			// We are the leader Raft names but not yet (or no longer)
+			// acting as it; wait for the transition to settle.
+			if s.IsLeader() {
+				return false, nil
+			}
+			continue
+		}
+		info.SetForwarded()
+		metrics.IncrCounterWithLabels([]string{"nomad", "rpc", "forward_leader"}, 1, []metrics.Label{{Name: "method", Value: method}})
+		return true, s.connPool.RPC(string(addr), method, args, reply)
+	}
+}
+
+// waitForLeader returns the leader's address, waiting up to
+// RPCHoldTimeout for one to be elected.
+func (s *Server) waitForLeader() (raft.ServerAddress, error) {
+	deadline := time.NewTimer(s.config.RPCHoldTimeout)
+	defer deadline.Stop()
+	for {
+		changed := s.leaderChanged()
+		addr, _ := s.raft.LeaderWithID()
+		if addr != "" && (addr != s.raftTransport.LocalAddr() || s.IsLeader()) {
+			return addr, nil
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return "", structs.ErrNoLeader
+		case <-s.shutdownCh:
+			return "", errShutdown
+		}
+	}
+}
+
+// observeLeader wakes waitForLeader whenever Raft reports a leader change.
+func (s *Server) observeLeader() {
+	ch := make(chan raft.Observation, 16)
+	s.raft.RegisterObserver(raft.NewObserver(ch, false, func(o *raft.Observation) bool {
+		switch o.Data.(type) {
+		case raft.LeaderObservation, raft.RaftState:
+			return true
+		}
+		return false
+	}))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			select {
+			case <-ch:
+				s.leaderMu.Lock()
+				close(s.leaderChangeCh)
+				s.leaderChangeCh = make(chan struct{})
+				s.leaderMu.Unlock()
+			case <-s.shutdownCh:
+				return
+			}
+		}
+	}()
+}
+
+// leaderChanged returns a channel closed at the next leader change.
+func (s *Server) leaderChanged() <-chan struct{} {
+	s.leaderMu.Lock()
+	defer s.leaderMu.Unlock()
+	return s.leaderChangeCh
+}
+
+// forwardRegion sends a request to a random live server of region.
+func (s *Server) forwardRegion(region, method string, args, reply interface{}) error {
+	var candidates []serverParts
+	for _, m := range s.WANMembers() {
+		p, ok := isServer(m)
+		if ok && p.Region == region && m.Status == serf.StatusAlive {
+			candidates = append(candidates, p)
+		}
+	}
+	if len(candidates) == 0 {
+		known := s.Regions()
+		if slices.Contains(known, region) {
+			return fmt.Errorf("no path to region %q: no live server", region)
+		}
+		return fmt.Errorf("%w %q; known regions: %s", structs.ErrUnknownRegion, region, strings.Join(known, ", "))
+	}
+	target := candidates[rand.IntN(len(candidates))]
+	metrics.IncrCounterWithLabels([]string{"nomad", "rpc", "forward_region"}, 1, []metrics.Label{{Name: "region", Value: region}})
+	return s.connPool.RPC(target.RPCAddr.String(), method, args, reply)
+}

@@ -1,0 +1,258 @@
+package nomadish
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	metrics "github.com/hashicorp/go-metrics"
+	"github.com/hashicorp/raft"
+	"github.com/nomadish/nomadish/nomadish/state"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// FSM applies committed Raft entries to the state store. Raft calls Apply,
+// Snapshot and Restore from one goroutine; readers take State() at any
+// time and get whichever store is current.
+type FSM struct {
+	logger hclog.Logger
+	state  atomic.Pointer[state.StateStore]
+
+	hookMu   sync.RWMutex // guards evalHook
+	evalHook func(evals []*structs.Evaluation)
+}
+
+// NewFSM returns an FSM over store.
+func NewFSM(store *state.StateStore, logger hclog.Logger) *FSM {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	f := &FSM{logger: logger.Named("fsm")}
+	f.state.Store(store)
+	return f
+}
+
+// State returns the current state store.
+func (f *FSM) State() *state.StateStore { return f.state.Load() }
+
+// SetEvalHook registers fn to be called, after they are written, with the
+// evaluations every applied entry upserted (on every server; the leader's
+// eval broker uses it to enqueue them). nil removes it.
+func (f *FSM) SetEvalHook(fn func(evals []*structs.Evaluation)) {
+	f.hookMu.Lock()
+	f.evalHook = fn
+	f.hookMu.Unlock()
+}
+
+func (f *FSM) evalsApplied(evals []*structs.Evaluation) {
+	if len(evals) == 0 {
+		return
+	}
+	f.hookMu.RLock()
+	fn := f.evalHook
+	f.hookMu.RUnlock()
+	if fn != nil {
+		fn(evals)
+	}
+}
+
+// Apply implements raft.FSM. It returns nil or an error, which reaches the
+// writer through raftApply.
+func (f *FSM) Apply(log *raft.Log) interface{} {
+	if len(log.Data) == 0 {
+		return fmt.Errorf("fsm apply index %d: empty entry", log.Index)
+	}
+	msgType := structs.MessageType(log.Data[0])
+	ignoreUnknown := msgType&structs.IgnoreUnknownTypeFlag != 0
+	msgType &^= structs.IgnoreUnknownTypeFlag
+	buf := log.Data[1:]
+	index := log.Index
+
+	defer metrics.MeasureSinceWithLabels([]string{"nomad", "fsm", "apply"}, time.Now(), []metrics.Label{{Name: "type", Value: msgType.String()}})
+
+	var err error
+	switch msgType {
+	case structs.NodeRegisterRequestType:
+		err = f.applyNodeRegister(buf, index)
+	case structs.NodeDeregisterRequestType:
+		err = f.applyNodeDeregister(buf, index)
+	case structs.NodeUpdateStatusRequestType:
+		err = f.applyNodeUpdateStatus(buf, index)
+	case structs.JobRegisterRequestType:
+		err = f.applyJobRegister(buf, index)
+	case structs.JobDeregisterRequestType:
+		err = f.applyJobDeregister(buf, index)
+	case structs.EvalUpdateRequestType:
+		err = f.applyEvalUpdate(buf, index)
+	case structs.EvalDeleteRequestType:
+		err = f.applyEvalDelete(buf, index)
+	case structs.AllocUpdateRequestType:
+		err = f.applyAllocUpdate(buf, index)
+	case structs.AllocClientUpdateRequestType:
+		err = f.applyAllocClientUpdate(buf, index)
+	case structs.DeploymentUpsertRequestType:
+		err = f.applyDeploymentUpsert(buf, index)
+	default:
+		if ignoreUnknown {
+			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)
+			return nil
+		}
+		err = fmt.Errorf("unknown message type %d", uint8(msgType))
+	}
+	if err != nil {
+		f.logger.Error("fsm apply failed", "type", msgType.String(), "index", index, "error", err)
+		return fmt.Errorf("fsm apply %s at index %d: %w", msgType, index, err)
+	}
+	return nil
+}
+
+func (f *FSM) applyNodeRegister(buf []byte, index uint64) error {
+	var req structs.NodeRegisterRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	if req.Node == nil {
+		return fmt.Errorf("missing node")
+	}
+	return f.State().UpsertNode(index, req.Node)
+}
+
+func (f *FSM) applyNodeDeregister(buf []byte, index uint64) error {
+	var req structs.NodeDeregisterRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	return f.State().DeleteNode(index, req.NodeIDs)
+}
+
+func (f *FSM) applyNodeUpdateStatus(buf []byte, index uint64) error {
+	var req structs.NodeUpdateStatusRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	return f.State().UpdateNodeStatus(index, req.NodeID, req.Status, req.UpdatedAt, req.NodeEvent)
+}
+
+func (f *FSM) applyJobRegister(buf []byte, index uint64) error {
+	var req structs.JobRegisterRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	if req.Job == nil {
+		return fmt.Errorf("missing job")
+	}
+	st := f.State()
+	if err := st.UpsertJob(index, req.Job); err != nil {
+		return err
+	}
+	return f.upsertEvals(st, index, req.Eval)
+}
+
+func (f *FSM) applyJobDeregister(buf []byte, index uint64) error {
+	var req structs.JobDeregisterRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	st := f.State()
+	ns := req.RequestNamespace()
+	if req.Purge {
+		if err := st.DeleteJob(index, ns, req.JobID); err != nil {
+			return err
+		}
+	} else {
+		job, err := st.JobByID(nil, ns, req.JobID)
+		if err != nil {
+			return err
+		}
+		if job != nil {
+			stopped := job.Copy()
+			stopped.Stop = true
+			if req.SubmitTime != 0 {
+				stopped.SubmitTime = req.SubmitTime
+			}
+			if err := st.UpsertJob(index, stopped); err != nil {
+				return err
+			}
+		}
+	}
+	return f.upsertEvals(st, index, req.Eval)
+}
+
+func (f *FSM) applyEvalUpdate(buf []byte, index uint64) error {
+	var req structs.EvalUpdateRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	return f.upsertEvals(f.State(), index, req.Evals...)
+}
+
+func (f *FSM) applyEvalDelete(buf []byte, index uint64) error {
+	var req structs.EvalDeleteRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	return f.State().DeleteEval(index, req.Evals, req.Allocs)
+}
+
+func (f *FSM) applyAllocUpdate(buf []byte, index uint64) error {
+	var req structs.AllocUpdateRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	// Plans ship the job once rather than in every allocation.
+	if req.Job != nil {
+		for _, a := range req.Alloc {
+			if a.Job == nil {
+				a.Job = req.Job
+			}
+		}
+	}
+	st := f.State()
+	if err := st.UpsertAllocs(index, req.Alloc); err != nil {
+		return err
+	}
+	return f.upsertEvals(st, index, req.Evals...)
+}
+
+func (f *FSM) applyAllocClientUpdate(buf []byte, index uint64) error {
+	var req structs.AllocUpdateRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	st := f.State()
+	if err := st.UpdateAllocsFromClient(index, req.Alloc); err != nil {
+		return err
+	}
+	return f.upsertEvals(st, index, req.Evals...)
+}
+
+func (f *FSM) applyDeploymentUpsert(buf []byte, index uint64) error {
+	var req structs.DeploymentUpsertRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	if req.Deployment == nil {
+		return fmt.Errorf("missing deployment")
+	}
+	return f.State().UpsertDeployment(index, req.Deployment)
+}
+
+// upsertEvals writes the non-nil evaluations and tells the eval hook.
+func (f *FSM) upsertEvals(st *state.StateStore, index uint64, evals ...*structs.Evaluation) error {
+	var out []*structs.Evaluation
+	for _, e := range evals {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := st.UpsertEvals(index, out); err != nil {
+		return err
+	}
+	f.evalsApplied(out)
+	return nil
+}

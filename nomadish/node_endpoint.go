@@ -1,0 +1,196 @@
+package nomadish
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	memdb "github.com/hashicorp/go-memdb"
+	"github.com/nomadish/nomadish/nomadish/state"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// Node is the RPC endpoint for client nodes.
+type Node struct {
+	srv    *Server
+	logger hclog.Logger
+}
+
+// Register registers a client node or refreshes its fingerprint.
+func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUpdateResponse) error {
+	if done, err := n.srv.forward("Node.Register", args, args, reply); done {
+		return err
+	}
+	if args.Node == nil {
+		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "Node", Message: "missing"}}}
+	}
+	if err := args.Node.Validate(); err != nil {
+		return err
+	}
+	args.Node.Canonicalize()
+	if args.Node.StatusUpdatedAt == 0 {
+		args.Node.StatusUpdatedAt = time.Now().Unix()
+	}
+	_, index, err := n.srv.raftApply(structs.NodeRegisterRequestType, args)
+	if err != nil {
+		return fmt.Errorf("register node %q: %w", args.Node.ID, err)
+	}
+	reply.NodeModifyIndex = index
+	reply.Index = index
+	reply.LeaderRPCAddr = n.srv.Leader()
+	return nil
+}
+
+// Deregister removes nodes.
+func (n *Node) Deregister(args *structs.NodeDeregisterRequest, reply *structs.NodeUpdateResponse) error {
+	if done, err := n.srv.forward("Node.Deregister", args, args, reply); done {
+		return err
+	}
+	if len(args.NodeIDs) == 0 {
+		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "NodeIDs", Message: "at least one node ID is required"}}}
+	}
+	for _, id := range args.NodeIDs {
+		node, err := n.srv.State().NodeByID(nil, id)
+		if err != nil {
+			return err
+		}
+		if node == nil {
+			return fmt.Errorf("node %q: %w", id, structs.ErrNotFound)
+		}
+	}
+	_, index, err := n.srv.raftApply(structs.NodeDeregisterRequestType, args)
+	if err != nil {
+		return fmt.Errorf("deregister nodes: %w", err)
+	}
+	reply.NodeModifyIndex = index
+	reply.Index = index
+	return nil
+}
+
+// UpdateStatus changes a node's status.
+func (n *Node) UpdateStatus(args *structs.NodeUpdateStatusRequest, reply *structs.NodeUpdateResponse) error {
+	if done, err := n.srv.forward("Node.UpdateStatus", args, args, reply); done {
+		return err
+	}
+	if args.NodeID == "" {
+		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "NodeID", Message: "required"}}}
+	}
+	if !structs.ValidNodeStatus(args.Status) {
+		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "Status",
+			Message: fmt.Sprintf("unknown status %q; accepted: %q, %q, %q, %q", args.Status,
+				structs.NodeStatusInit, structs.NodeStatusReady, structs.NodeStatusDown, structs.NodeStatusDisconnected)}}}
+	}
+	node, err := n.srv.State().NodeByID(nil, args.NodeID)
+	if err != nil {
+		return err
+	}
+	if node == nil {
+		return fmt.Errorf("node %q: %w", args.NodeID, structs.ErrNotFound)
+	}
+	if args.UpdatedAt == 0 {
+		args.UpdatedAt = time.Now().Unix()
+	}
+	index := node.ModifyIndex
+	if node.Status != args.Status {
+		if args.NodeEvent == nil {
+			args.NodeEvent = &structs.NodeEvent{
+				Message:   fmt.Sprintf("Node status changed from %s to %s", node.Status, args.Status),
+				Subsystem: "Cluster",
+				Timestamp: args.UpdatedAt,
+			}
+		}
+		if _, index, err = n.srv.raftApply(structs.NodeUpdateStatusRequestType, args); err != nil {
+			return fmt.Errorf("update status of node %q: %w", args.NodeID, err)
+		}
+	}
+	reply.NodeModifyIndex = index
+	reply.Index = index
+	reply.LeaderRPCAddr = n.srv.Leader()
+	return nil
+}
+
+// GetNode returns one node, or a nil Node when it does not exist. The
+// node's secret is never returned.
+func (n *Node) GetNode(args *structs.NodeSpecificRequest, reply *structs.SingleNodeResponse) error {
+	if done, err := n.srv.forward("Node.GetNode", args, args, reply); done {
+		return err
+	}
+	return n.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			node, err := st.NodeByID(ws, args.NodeID)
+			if err != nil {
+				return err
+			}
+			reply.Node = nil
+			if node != nil {
+				clean := *node
+				clean.SecretID = ""
+				reply.Node = &clean
+			}
+			return setIndexFromObject(st, &reply.QueryMeta, "nodes", node != nil, func() uint64 { return node.ModifyIndex })
+		},
+	})
+}
+
+// List lists nodes, optionally by ID prefix.
+func (n *Node) List(args *structs.NodeListRequest, reply *structs.NodeListResponse) error {
+	if done, err := n.srv.forward("Node.List", args, args, reply); done {
+		return err
+	}
+	return n.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			it, err := st.NodesByIDPrefix(ws, args.Prefix)
+			if err != nil {
+				return err
+			}
+			nodes := []*structs.NodeListStub{}
+			for raw := it.Next(); raw != nil; raw = it.Next() {
+				nodes = append(nodes, raw.(*structs.Node).Stub())
+			}
+			reply.Nodes = nodes
+			return setTableIndex(st, &reply.QueryMeta, "nodes")
+		},
+	})
+}
+
+// GetAllocs lists a node's allocations as list stubs.
+func (n *Node) GetAllocs(args *structs.NodeSpecificRequest, reply *structs.JobAllocationsResponse) error {
+	if done, err := n.srv.forward("Node.GetAllocs", args, args, reply); done {
+		return err
+	}
+	return n.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			allocs, err := st.AllocsByNode(ws, args.NodeID)
+			if err != nil {
+				return err
+			}
+			reply.Allocations = allocStubs(allocs)
+			return setTableIndex(st, &reply.QueryMeta, "allocs")
+		},
+	})
+}
+
+// GetClientAllocs returns a node's allocations in full, for its client.
+func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeAllocsResponse) error {
+	if done, err := n.srv.forward("Node.GetClientAllocs", args, args, reply); done {
+		return err
+	}
+	return n.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			allocs, err := st.AllocsByNode(ws, args.NodeID)
+			if err != nil {
+				return err
+			}
+			reply.Allocs = allocs
+			return setTableIndex(st, &reply.QueryMeta, "allocs")
+		},
+	})
+}

@@ -1,0 +1,170 @@
+package nomadish
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/rpc"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	metrics "github.com/hashicorp/go-metrics"
+	msgpackrpc "github.com/hashicorp/net-rpc-msgpackrpc/v2"
+	"github.com/hashicorp/yamux"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// Pool timings.
+const (
+	poolDialTimeout  = 10 * time.Second
+	poolMaxIdle      = 2 * time.Minute
+	poolReapInterval = 30 * time.Second
+)
+
+// connPool keeps one yamux session per remote server and opens a stream
+// per call. Sessions idle for poolMaxIdle with no call in flight are
+// closed by the reaper.
+type connPool struct {
+	logger   hclog.Logger
+	maxIdle  time.Duration
+	shutdown chan struct{}
+	once     sync.Once
+
+	mu    sync.Mutex // guards conns
+	conns map[string]*poolConn
+}
+
+// poolConn is one multiplexed connection to a server.
+type poolConn struct {
+	addr     string
+	session  *yamux.Session
+	refs     atomic.Int32
+	lastUsed atomic.Int64 // unix nanoseconds
+}
+
+func newConnPool(logger hclog.Logger, maxIdle time.Duration) *connPool {
+	p := &connPool{logger: logger.Named("pool"), maxIdle: maxIdle, shutdown: make(chan struct{}), conns: make(map[string]*poolConn)}
+	go p.reap(poolReapInterval)
+	return p
+}
+
+// RPC calls method on the server at addr.
+func (p *connPool) RPC(addr, method string, args, reply interface{}) error {
+	defer metrics.MeasureSinceWithLabels([]string{"nomad", "rpc", "outbound"}, time.Now(), []metrics.Label{{Name: "method", Value: method}})
+	c, err := p.acquire(addr)
+	if err != nil {
+		return fmt.Errorf("rpc %s to %s: %w", method, addr, err)
+	}
+	defer p.release(c)
+
+	stream, err := c.session.Open()
+	if err != nil {
+		p.drop(c)
+		return fmt.Errorf("rpc %s to %s: open stream: %w", method, addr, err)
+	}
+	codec := msgpackrpc.NewCodecFromHandle(true, true, stream, structs.MsgpackHandle)
+	err = msgpackrpc.CallWithCodec(codec, method, args, reply)
+	codec.Close()
+	if err == nil {
+		return nil
+	}
+	var serverErr rpc.ServerError
+	if errors.As(err, &serverErr) {
+		return decodeRPCError(string(serverErr))
+	}
+	// The connection itself failed; the next call dials afresh.
+	p.drop(c)
+	return fmt.Errorf("rpc %s to %s: %w", method, addr, err)
+}
+
+func (p *connPool) acquire(addr string) (*poolConn, error) {
+	p.mu.Lock()
+	if c, ok := p.conns[addr]; ok && !c.session.IsClosed() {
+		c.refs.Add(1)
+		p.mu.Unlock()
+		return c, nil
+	}
+	p.mu.Unlock()
+
+	select {
+	case <-p.shutdown:
+		return nil, errShutdown
+	default:
+	}
+	conn, err := net.DialTimeout("tcp", addr, poolDialTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write([]byte{byte(rpcMultiplex)}); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	session, err := yamux.Client(conn, yamuxConfig(p.logger))
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	fresh := &poolConn{addr: addr, session: session}
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.conns[addr]; ok && !c.session.IsClosed() {
+		// Another caller dialled first; use theirs.
+		session.Close()
+		c.refs.Add(1)
+		return c, nil
+	}
+	fresh.refs.Add(1)
+	p.conns[addr] = fresh
+	return fresh, nil
+}
+
+func (p *connPool) release(c *poolConn) {
+	c.lastUsed.Store(time.Now().UnixNano())
+	c.refs.Add(-1)
+}
+
+// drop forgets and closes c.
+func (p *connPool) drop(c *poolConn) {
+	p.mu.Lock()
+	if p.conns[c.addr] == c {
+		delete(p.conns, c.addr)
+	}
+	p.mu.Unlock()
+	c.session.Close()
+}
+
+// reap closes idle sessions until shutdown.
+func (p *connPool) reap(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.shutdown:
+			return
+		case now := <-t.C:
+			p.mu.Lock()
+			for addr, c := range p.conns {
+				idle := now.Sub(time.Unix(0, c.lastUsed.Load()))
+				if c.refs.Load() == 0 && idle > p.maxIdle || c.session.IsClosed() {
+					delete(p.conns, addr)
+					c.session.Close()
+				}
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// Shutdown closes every session.
+func (p *connPool) Shutdown() {
+	p.once.Do(func() { close(p.shutdown) })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for addr, c := range p.conns {
+		c.session.Close()
+		delete(p.conns, addr)
+	}
+}

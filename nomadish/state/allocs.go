@@ -1,0 +1,185 @@
+package state
+
+import (
+	"fmt"
+
+	memdb "github.com/hashicorp/go-memdb"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// UpsertAllocs writes allocations decided by the scheduler. For an
+// existing allocation the client's view (status, task states) is kept:
+// only the client changes it.
+func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) error {
+	return s.write(func(txn *memdb.Txn) error {
+		return upsertAllocsTxn(txn, index, allocs)
+	})
+}
+
+func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation) error {
+	jobs := map[structs.NamespacedID]bool{}
+	for _, alloc := range allocs {
+		raw, err := txn.First(tableAllocs, "id", alloc.ID)
+		if err != nil {
+			return fmt.Errorf("alloc lookup: %w", err)
+		}
+		if raw != nil {
+			existing := raw.(*structs.Allocation)
+			alloc.CreateIndex = existing.CreateIndex
+			alloc.CreateTime = existing.CreateTime
+			alloc.ClientStatus = existing.ClientStatus
+			alloc.ClientDescription = existing.ClientDescription
+			alloc.TaskStates = existing.TaskStates
+			if alloc.Job == nil {
+				alloc.Job = existing.Job
+			}
+			// A stop carrying a client status (lost) overrides the client.
+		} else {
+			alloc.CreateIndex = index
+			if alloc.ClientStatus == "" {
+				alloc.ClientStatus = structs.AllocClientStatusPending
+			}
+		}
+		if alloc.Job == nil {
+			raw, err := txn.First(tableJobs, "id", alloc.Namespace, alloc.JobID)
+			if err != nil {
+				return fmt.Errorf("job of alloc lookup: %w", err)
+			}
+			if raw != nil {
+				alloc.Job = raw.(*structs.Job)
+			}
+		}
+		alloc.ModifyIndex = index
+		alloc.AllocModifyIndex = index
+		if err := txn.Insert(tableAllocs, alloc); err != nil {
+			return fmt.Errorf("insert alloc: %w", err)
+		}
+		jobs[structs.NamespacedID{Namespace: alloc.Namespace, ID: alloc.JobID}] = true
+	}
+	for j := range jobs {
+		if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
+			return err
+		}
+	}
+	return setIndex(txn, index, tableAllocs)
+}
+
+// UpdateAllocsFromClient applies a client's report of its allocations:
+// client status, description, task states and deployment health. Unknown
+// allocations are skipped: they may have been garbage-collected.
+func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allocation) error {
+	return s.write(func(txn *memdb.Txn) error {
+		jobs := map[structs.NamespacedID]bool{}
+		for _, update := range allocs {
+			raw, err := txn.First(tableAllocs, "id", update.ID)
+			if err != nil {
+				return fmt.Errorf("alloc lookup: %w", err)
+			}
+			if raw == nil {
+				continue
+			}
+			existing := raw.(*structs.Allocation)
+			alloc := *existing
+			alloc.ClientStatus = update.ClientStatus
+			alloc.ClientDescription = update.ClientDescription
+			alloc.TaskStates = update.TaskStates
+			if update.DeploymentStatus != nil {
+				alloc.DeploymentStatus = update.DeploymentStatus
+			}
+			alloc.ModifyIndex = index
+			alloc.ModifyTime = update.ModifyTime
+			if err := txn.Insert(tableAllocs, &alloc); err != nil {
+				return fmt.Errorf("insert alloc: %w", err)
+			}
+			jobs[structs.NamespacedID{Namespace: alloc.Namespace, ID: alloc.JobID}] = true
+		}
+		for j := range jobs {
+			if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
+				return err
+			}
+		}
+		return setIndex(txn, index, tableAllocs)
+	})
+}
+
+// AllocByID returns an allocation or nil.
+func (s *StateStore) AllocByID(ws memdb.WatchSet, id string) (*structs.Allocation, error) {
+	raw, err := first(s.read(), ws, tableAllocs, "id", id)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	return raw.(*structs.Allocation), nil
+}
+
+// Allocs iterates every allocation.
+func (s *StateStore) Allocs(ws memdb.WatchSet) (memdb.ResultIterator, error) {
+	return get(s.read(), ws, tableAllocs, "id")
+}
+
+// AllocsByIDPrefix iterates allocations of a namespace whose ID starts with prefix.
+func (s *StateStore) AllocsByIDPrefix(ws memdb.WatchSet, namespace, prefix string) (memdb.ResultIterator, error) {
+	it, err := get(s.read(), ws, tableAllocs, "id_prefix", prefix)
+	if err != nil {
+		return nil, err
+	}
+	return memdb.NewFilterIterator(it, func(raw interface{}) bool {
+		return raw.(*structs.Allocation).Namespace != namespace
+	}), nil
+}
+
+// AllocsByJob returns a job's allocations. Unless anyCreateIndex is set,
+// allocations of an earlier job with the same ID (purged and registered
+// again) are left out.
+func (s *StateStore) AllocsByJob(ws memdb.WatchSet, namespace, jobID string, anyCreateIndex bool) ([]*structs.Allocation, error) {
+	txn := s.read()
+	var jobCreate uint64
+	if !anyCreateIndex {
+		raw, err := first(txn, ws, tableJobs, "id", namespace, jobID)
+		if err != nil {
+			return nil, err
+		}
+		if raw != nil {
+			jobCreate = raw.(*structs.Job).CreateIndex
+		}
+	}
+	it, err := get(txn, ws, tableAllocs, "job", namespace, jobID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*structs.Allocation
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		a := raw.(*structs.Allocation)
+		if jobCreate != 0 && a.Job != nil && a.Job.CreateIndex != jobCreate {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// AllocsByNode returns a node's allocations.
+func (s *StateStore) AllocsByNode(ws memdb.WatchSet, nodeID string) ([]*structs.Allocation, error) {
+	return s.allocList(ws, "node", nodeID)
+}
+
+// AllocsByEval returns the allocations an evaluation created.
+func (s *StateStore) AllocsByEval(ws memdb.WatchSet, evalID string) ([]*structs.Allocation, error) {
+	return s.allocList(ws, "eval", evalID)
+}
+
+// AllocsByDeployment returns a deployment's allocations.
+func (s *StateStore) AllocsByDeployment(ws memdb.WatchSet, deploymentID string) ([]*structs.Allocation, error) {
+	return s.allocList(ws, "deployment", deploymentID)
+}
+
+func (s *StateStore) allocList(ws memdb.WatchSet, index, value string) ([]*structs.Allocation, error) {
+	it, err := get(s.read(), ws, tableAllocs, index, value)
+	if err != nil {
+		return nil, err
+	}
+	var out []*structs.Allocation
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, raw.(*structs.Allocation))
+	}
+	return out, nil
+}

@@ -1,0 +1,67 @@
+package structs
+
+import "time"
+
+// Deployment statuses.
+const (
+	DeploymentStatusRunning    = "running"
+	DeploymentStatusPaused     = "paused"
+	DeploymentStatusFailed     = "failed"
+	DeploymentStatusSuccessful = "successful"
+	DeploymentStatusCancelled  = "cancelled"
+	DeploymentStatusBlocked    = "blocked"
+)
+
+// Deployment tracks a rolling or canary update of one job version.
+type Deployment struct {
+	ID                 string
+	Namespace          string
+	JobID              string
+	JobVersion         uint64
+	JobModifyIndex     uint64
+	JobSpecModifyIndex uint64
+	JobCreateIndex     uint64
+	IsMultiregion      bool
+	TaskGroups         map[string]*DeploymentState
+	Status             string
+	StatusDescription  string
+	EvalPriority       int
+	CreateIndex        uint64
+	ModifyIndex        uint64
+	CreateTime         int64
+	ModifyTime         int64
+}
+
+// DeploymentState is one group's progress in a deployment.
+type DeploymentState struct {
+	AutoRevert        bool
+	AutoPromote       bool
+	ProgressDeadline  time.Duration
+	RequireProgressBy time.Time
+	Promoted          bool
+	PlacedCanaries    []string
+	DesiredCanaries   int
+	DesiredTotal      int
+	PlacedAllocs      int
+	HealthyAllocs     int
+	UnhealthyAllocs   int
+}
+
+// Active reports whether the deployment is still in progress.
+func (d *Deployment) Active() bool {
+	switch d.Status {
+	case DeploymentStatusRunning, DeploymentStatusPaused, DeploymentStatusBlocked:
+		return true
+	}
+	return false
+}
+
+// Copy returns a deep copy of the deployment.
+func (d *Deployment) Copy() *Deployment {
+	if d == nil {
+		return nil
+	}
+	var out Deployment
+	mustCopy(d, &out)
+	return &out
+}

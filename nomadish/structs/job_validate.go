@@ -1,0 +1,394 @@
+package structs
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// validIdentifier is what a job ID, group or task name may look like: no
+// spaces or slashes, so it is safe in URLs and file paths.
+var validIdentifier = regexp.MustCompile(`^[a-zA-Z0-9_\-.]+$`)
+
+const maxIdentifierLength = 128
+
+// Canonicalize fills the defaults Nomad documents for fields a user left
+// out. It never overrides a value the user set.
+func (j *Job) Canonicalize() {
+	if j == nil {
+		return
+	}
+	if j.Namespace == "" {
+		j.Namespace = DefaultNamespace
+	}
+	if j.Name == "" {
+		j.Name = j.ID
+	}
+	if j.Type == "" {
+		j.Type = JobTypeService
+	}
+	if j.Priority == 0 {
+		j.Priority = DefaultJobPriority
+	}
+	if j.NodePool == "" {
+		j.NodePool = DefaultNodePool
+	}
+	if len(j.Datacenters) == 0 {
+		j.Datacenters = []string{"*"}
+	}
+	if j.Periodic != nil && j.Periodic.SpecType == "" {
+		j.Periodic.SpecType = "cron"
+	}
+	if j.ParameterizedJob != nil && j.ParameterizedJob.Payload == "" {
+		j.ParameterizedJob.Payload = DispatchPayloadOptional
+	}
+	for _, tg := range j.TaskGroups {
+		tg.canonicalize(j)
+	}
+}
+
+func (tg *TaskGroup) canonicalize(j *Job) {
+	if tg.RestartPolicy == nil {
+		tg.RestartPolicy = defaultRestartPolicy(j.Type)
+	}
+	if tg.ReschedulePolicy == nil {
+		tg.ReschedulePolicy = defaultReschedulePolicy(j.Type)
+	}
+	if tg.EphemeralDisk == nil {
+		tg.EphemeralDisk = &EphemeralDisk{SizeMB: DefaultDiskMB}
+	}
+	if tg.Migrate == nil && j.Type == JobTypeService {
+		tg.Migrate = &MigrateStrategy{MaxParallel: 1, HealthCheck: "checks", MinHealthyTime: 10 * time.Second, HealthyDeadline: 5 * time.Minute}
+	}
+	for _, t := range tg.Tasks {
+		if t.Resources == nil {
+			t.Resources = &Resources{}
+		}
+		if t.Resources.CPU == 0 && t.Resources.Cores == 0 {
+			t.Resources.CPU = DefaultCPU
+		}
+		if t.Resources.MemoryMB == 0 {
+			t.Resources.MemoryMB = DefaultMemoryMB
+		}
+		if t.KillTimeout == 0 {
+			t.KillTimeout = 5 * time.Second
+		}
+		if t.LogConfig == nil {
+			t.LogConfig = &LogConfig{MaxFiles: 10, MaxFileSizeMB: 10}
+		}
+	}
+}
+
+func defaultRestartPolicy(jobType string) *RestartPolicy {
+	if jobType == JobTypeBatch || jobType == JobTypeSysBatch {
+		return &RestartPolicy{Attempts: 3, Interval: 24 * time.Hour, Delay: 15 * time.Second, Mode: RestartPolicyModeFail}
+	}
+	return &RestartPolicy{Attempts: 2, Interval: 30 * time.Minute, Delay: 15 * time.Second, Mode: RestartPolicyModeFail}
+}
+
+func defaultReschedulePolicy(jobType string) *ReschedulePolicy {
+	switch jobType {
+	case JobTypeService:
+		return &ReschedulePolicy{Delay: 30 * time.Second, DelayFunction: "exponential", MaxDelay: time.Hour, Unlimited: true}
+	case JobTypeBatch:
+		return &ReschedulePolicy{Attempts: 1, Interval: 24 * time.Hour, Delay: 5 * time.Second, DelayFunction: "constant"}
+	}
+	return nil
+}
+
+// Validate returns every problem in the job at once as a *ValidationError,
+// each naming its field path, or nil.
+func (j *Job) Validate() error {
+	v := newValidator()
+	if j == nil {
+		v.fail("Job", "missing; the request body must be {\"Job\": {...}}")
+		return v.err()
+	}
+	validateIdentifier(v, "ID", j.ID)
+	if j.Name == "" {
+		v.fail("Name", "required")
+	}
+	if strings.ContainsRune(j.Name, 0) {
+		v.fail("Name", "must not contain a NUL byte")
+	}
+	switch j.Type {
+	case JobTypeService, JobTypeBatch, JobTypeSystem, JobTypeSysBatch:
+	case "":
+		v.fail("Type", "required; accepted: \"service\", \"batch\", \"system\", \"sysbatch\"")
+	default:
+		v.fail("Type", "unknown type %q; accepted: \"service\", \"batch\", \"system\", \"sysbatch\"", j.Type)
+	}
+	if j.Priority < MinJobPriority || j.Priority > MaxJobPriority {
+		v.fail("Priority", "must be between %d and %d, got %d", MinJobPriority, MaxJobPriority, j.Priority)
+	}
+	if len(j.Datacenters) == 0 {
+		v.fail("Datacenters", "at least one datacenter is required (\"*\" matches all)")
+	}
+	for i, dc := range j.Datacenters {
+		if dc == "" {
+			v.fail(indexPath("Datacenters", i), "must not be empty")
+		}
+	}
+	for i, c := range j.Constraints {
+		c.validate(v.index("Constraints", i))
+	}
+	for i, a := range j.Affinities {
+		a.validate(v.index("Affinities", i))
+	}
+	for i, s := range j.Spreads {
+		s.validate(v.index("Spreads", i))
+	}
+	if len(j.TaskGroups) == 0 {
+		v.fail("TaskGroups", "at least one task group is required")
+	}
+	groups := map[string]int{}
+	for i, tg := range j.TaskGroups {
+		tv := v.index("TaskGroups", i)
+		if tg == nil {
+			tv.fail("", "must not be null")
+			continue
+		}
+		if prev, ok := groups[tg.Name]; ok && tg.Name != "" {
+			tv.fail("Name", "duplicate group name %q (also TaskGroups[%d])", tg.Name, prev)
+		}
+		groups[tg.Name] = i
+		tg.validate(tv, j)
+	}
+	if j.Type != JobTypeService && j.Type != "" && j.Update.Canary > 0 {
+		v.fail("Update.Canary", "canaries are only supported for service jobs")
+	}
+	if j.Periodic != nil && j.Periodic.Enabled {
+		if j.Type != JobTypeBatch && j.Type != JobTypeSysBatch {
+			v.fail("Periodic", "only batch and sysbatch jobs may be periodic, this one is %q", j.Type)
+		}
+		if j.Periodic.Spec == "" && len(j.Periodic.Specs) == 0 {
+			v.fail("Periodic.Spec", "required: a cron expression such as \"*/15 * * * *\"")
+		}
+	}
+	if p := j.ParameterizedJob; p != nil {
+		if j.Type != JobTypeBatch && j.Type != JobTypeSysBatch {
+			v.fail("ParameterizedJob", "only batch and sysbatch jobs may be parameterized, this one is %q", j.Type)
+		}
+		switch p.Payload {
+		case "", DispatchPayloadOptional, DispatchPayloadRequired, DispatchPayloadForbidden:
+		default:
+			v.fail("ParameterizedJob.Payload", "unknown value %q; accepted: \"optional\", \"required\", \"forbidden\"", p.Payload)
+		}
+	}
+	return v.err()
+}
+
+func (tg *TaskGroup) validate(v validator, j *Job) {
+	validateIdentifier(v, "Name", tg.Name)
+	if tg.Count < 0 {
+		v.fail("Count", "must be 0 or more, got %d", tg.Count)
+	}
+	if (j.Type == JobTypeSystem || j.Type == JobTypeSysBatch) && tg.Count > 1 {
+		v.fail("Count", "a %s job runs one allocation per node; count must be 0 or 1, got %d", j.Type, tg.Count)
+	}
+	for i, c := range tg.Constraints {
+		c.validate(v.index("Constraints", i))
+	}
+	for i, a := range tg.Affinities {
+		a.validate(v.index("Affinities", i))
+	}
+	for i, s := range tg.Spreads {
+		s.validate(v.index("Spreads", i))
+	}
+	if tg.RestartPolicy != nil {
+		tg.RestartPolicy.validate(v.at("RestartPolicy"))
+	}
+	if tg.ReschedulePolicy != nil {
+		tg.ReschedulePolicy.validate(v.at("ReschedulePolicy"))
+	}
+	if tg.Update != nil {
+		tg.Update.validate(v.at("Update"))
+		if tg.Update.Canary > 0 && j.Type != JobTypeService {
+			v.fail("Update.Canary", "canaries are only supported for service jobs")
+		}
+	}
+	if tg.EphemeralDisk != nil && tg.EphemeralDisk.SizeMB < 0 {
+		v.fail("EphemeralDisk.SizeMB", "must be 0 or more, got %d", tg.EphemeralDisk.SizeMB)
+	}
+	if tg.ShutdownDelay != nil && *tg.ShutdownDelay < 0 {
+		v.fail("ShutdownDelay", "must not be negative")
+	}
+	validateNetworks(v, tg.Networks)
+	for i, s := range tg.Services {
+		s.validate(v.index("Services", i))
+	}
+	if len(tg.Tasks) == 0 {
+		v.fail("Tasks", "at least one task is required")
+	}
+	tasks := map[string]int{}
+	leaders := 0
+	for i, t := range tg.Tasks {
+		tv := v.index("Tasks", i)
+		if t == nil {
+			tv.fail("", "must not be null")
+			continue
+		}
+		if prev, ok := tasks[t.Name]; ok && t.Name != "" {
+			tv.fail("Name", "duplicate task name %q (also Tasks[%d])", t.Name, prev)
+		}
+		tasks[t.Name] = i
+		if t.Leader {
+			leaders++
+		}
+		t.validate(tv, tg)
+	}
+	if leaders > 1 {
+		v.fail("Tasks", "only one task may be the leader, %d are", leaders)
+	}
+}
+
+func (t *Task) validate(v validator, tg *TaskGroup) {
+	validateIdentifier(v, "Name", t.Name)
+	if t.Driver == "" {
+		v.fail("Driver", "required, for example \"docker\", \"oci\" or \"wasm\"")
+	}
+	if t.KillTimeout < 0 {
+		v.fail("KillTimeout", "must not be negative")
+	}
+	if r := t.Resources; r != nil {
+		rv := v.at("Resources")
+		if r.CPU != 0 && r.Cores != 0 {
+			rv.fail("Cores", "set either CPU or Cores, not both")
+		}
+		if r.Cores < 0 {
+			rv.fail("Cores", "must be 0 or more, got %d", r.Cores)
+		}
+		if r.Cores == 0 && r.CPU < MinCPU {
+			rv.fail("CPU", "must be at least %d MHz, got %d", MinCPU, r.CPU)
+		}
+		if r.MemoryMB < MinMemoryMB {
+			rv.fail("MemoryMB", "must be at least %d, got %d", MinMemoryMB, r.MemoryMB)
+		}
+		if r.MemoryMaxMB != 0 && r.MemoryMaxMB < r.MemoryMB {
+			rv.fail("MemoryMaxMB", "must be at least MemoryMB (%d), got %d", r.MemoryMB, r.MemoryMaxMB)
+		}
+		if r.DiskMB < 0 {
+			rv.fail("DiskMB", "must be 0 or more, got %d", r.DiskMB)
+		}
+		validateNetworks(rv, r.Networks)
+	}
+	if t.LogConfig != nil {
+		if t.LogConfig.MaxFiles < 1 {
+			v.fail("LogConfig.MaxFiles", "must be at least 1, got %d", t.LogConfig.MaxFiles)
+		}
+		if t.LogConfig.MaxFileSizeMB < 1 {
+			v.fail("LogConfig.MaxFileSizeMB", "must be at least 1, got %d", t.LogConfig.MaxFileSizeMB)
+		}
+	}
+	if t.RestartPolicy != nil {
+		t.RestartPolicy.validate(v.at("RestartPolicy"))
+	}
+	for i, c := range t.Constraints {
+		c.validate(v.index("Constraints", i))
+	}
+	for i, a := range t.Affinities {
+		a.validate(v.index("Affinities", i))
+	}
+	for i, s := range t.Services {
+		s.validate(v.index("Services", i))
+	}
+	if l := t.Lifecycle; l != nil {
+		switch l.Hook {
+		case TaskLifecycleHookPrestart, TaskLifecycleHookPoststart, TaskLifecycleHookPoststop:
+		default:
+			v.fail("Lifecycle.Hook", "unknown hook %q; accepted: \"prestart\", \"poststart\", \"poststop\"", l.Hook)
+		}
+	}
+	for i, a := range t.Artifacts {
+		av := v.index("Artifacts", i)
+		if a.GetterSource == "" {
+			av.fail("GetterSource", "required")
+		}
+		validateRelativePath(av, "RelativeDest", a.RelativeDest)
+	}
+	for i, tmpl := range t.Templates {
+		tv := v.index("Templates", i)
+		if tmpl.DestPath == "" {
+			tv.fail("DestPath", "required")
+		}
+		validateRelativePath(tv, "DestPath", tmpl.DestPath)
+		if tmpl.SourcePath == "" && tmpl.EmbeddedTmpl == "" {
+			tv.fail("", "one of SourcePath or EmbeddedTmpl is required")
+		}
+	}
+	for i, m := range t.VolumeMounts {
+		if _, ok := tg.Volumes[m.Volume]; !ok {
+			v.index("VolumeMounts", i).fail("Volume", "group has no volume %q", m.Volume)
+		}
+	}
+}
+
+func validateNetworks(v validator, networks []*NetworkResource) {
+	labels := map[string]bool{}
+	static := map[int]bool{}
+	for i, n := range networks {
+		nv := v.index("Networks", i)
+		switch n.Mode {
+		case "", "host", "bridge", "none":
+		default:
+			if !strings.HasPrefix(n.Mode, "cni/") {
+				nv.fail("Mode", "unknown mode %q; accepted: \"host\", \"bridge\", \"none\", \"cni/<name>\"", n.Mode)
+			}
+		}
+		for kind, ports := range map[string][]Port{"ReservedPorts": n.ReservedPorts, "DynamicPorts": n.DynamicPorts} {
+			for j, p := range ports {
+				pv := nv.index(kind, j)
+				if p.Label == "" {
+					pv.fail("Label", "required")
+				} else if labels[p.Label] {
+					pv.fail("Label", "duplicate port label %q", p.Label)
+				}
+				labels[p.Label] = true
+				if p.Value < 0 || p.Value > MaxValidPort {
+					pv.fail("Value", "must be between 0 and %d, got %d", MaxValidPort, p.Value)
+				}
+				if p.To < -1 || p.To > MaxValidPort {
+					pv.fail("To", "must be between -1 and %d, got %d", MaxValidPort, p.To)
+				}
+				if kind == "ReservedPorts" && p.Value > 0 {
+					if static[p.Value] {
+						pv.fail("Value", "static port %d is used twice", p.Value)
+					}
+					static[p.Value] = true
+				}
+			}
+		}
+	}
+}
+
+func validateIdentifier(v validator, field, value string) {
+	switch {
+	case value == "":
+		v.fail(field, "required")
+	case len(value) > maxIdentifierLength:
+		v.fail(field, "must be at most %d characters, got %d", maxIdentifierLength, len(value))
+	case !validIdentifier.MatchString(value):
+		v.fail(field, "%q may contain only letters, digits, '_', '-' and '.'", value)
+	}
+}
+
+// validateRelativePath refuses paths that could escape the task directory.
+func validateRelativePath(v validator, field, p string) {
+	if p == "" {
+		return
+	}
+	if strings.HasPrefix(p, "/") {
+		v.fail(field, "%q must be relative to the task directory", p)
+		return
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			v.fail(field, "%q must not leave the task directory (\"..\")", p)
+			return
+		}
+	}
+}
+
+func indexPath(field string, i int) string {
+	return field + "[" + itoa(i) + "]"
+}

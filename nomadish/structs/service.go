@@ -1,0 +1,68 @@
+package structs
+
+import "time"
+
+// Service registers a task or group in service discovery.
+type Service struct {
+	Name        string
+	TaskName    string
+	PortLabel   string
+	AddressMode string
+	Address     string
+	Provider    string
+	Tags        []string
+	CanaryTags  []string
+	Checks      []*ServiceCheck
+	Meta        map[string]string
+}
+
+// ServiceCheck is a health check of a service.
+type ServiceCheck struct {
+	Name          string
+	Type          string
+	Command       string
+	Args          []string
+	Path          string
+	Protocol      string
+	PortLabel     string
+	Method        string
+	Interval      time.Duration
+	Timeout       time.Duration
+	InitialStatus string
+	TaskName      string
+}
+
+var validCheckTypes = []string{"http", "tcp", "script", "grpc"}
+
+func (s *Service) validate(v validator) {
+	if s.Name == "" {
+		v.fail("Name", "required")
+	}
+	switch s.Provider {
+	case "", "nomad", "consul":
+	default:
+		v.fail("Provider", "unknown provider %q; accepted: \"nomad\", \"consul\"", s.Provider)
+	}
+	for i, c := range s.Checks {
+		cv := v.index("Checks", i)
+		ok := false
+		for _, t := range validCheckTypes {
+			ok = ok || t == c.Type
+		}
+		if !ok {
+			cv.fail("Type", "unknown check type %q; accepted: %s", c.Type, joinQuoted(validCheckTypes))
+		}
+		if c.Interval <= 0 {
+			cv.fail("Interval", "must be positive")
+		}
+		if c.Timeout <= 0 {
+			cv.fail("Timeout", "must be positive")
+		}
+		if c.Type == "http" && c.Path == "" {
+			cv.fail("Path", "required for an http check")
+		}
+		if c.Type == "script" && c.Command == "" {
+			cv.fail("Command", "required for a script check")
+		}
+	}
+}

@@ -1,0 +1,25 @@
+//go:build tools
+
+// This file pins dependencies that the packages below start using as they
+// land, so that `go mod tidy` keeps them. It is never built.
+package main
+
+import (
+	_ "github.com/google/uuid"
+	_ "github.com/hashicorp/cli"
+	_ "github.com/hashicorp/go-hclog"
+	_ "github.com/hashicorp/go-memdb"
+	_ "github.com/hashicorp/go-metrics"
+	_ "github.com/hashicorp/go-metrics/prometheus"
+	_ "github.com/hashicorp/go-msgpack/v2/codec"
+	_ "github.com/hashicorp/go-multierror"
+	_ "github.com/hashicorp/hcl/v2"
+	_ "github.com/hashicorp/hcl/v2/gohcl"
+	_ "github.com/hashicorp/net-rpc-msgpackrpc/v2"
+	_ "github.com/hashicorp/raft"
+	_ "github.com/hashicorp/raft-boltdb/v2"
+	_ "github.com/hashicorp/raft-wal"
+	_ "github.com/hashicorp/serf/serf"
+	_ "github.com/hashicorp/yamux"
+	_ "go.etcd.io/bbolt"
+)
