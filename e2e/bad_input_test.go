@@ -81,16 +81,18 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		expectStatus(t, code, http.StatusNotFound, body)
 	})
 
-	t.Run("unknown region", func(t *testing.T) {
-		code, body := rawRequest(t, http.MethodGet, dev.httpAddr()+"/v1/jobs?region=nowhere", "")
-		expectStatus(t, code, http.StatusBadRequest, body)
-		if !strings.Contains(body, "global") {
-			t.Errorf("400 body does not name the known region global: %q", body)
-		}
-		if !strings.Contains(body, "nowhere") {
-			t.Errorf("400 body does not name the region asked for, nowhere: %q", body)
-		}
-	})
+	for _, path := range []string{"/v1/jobs", "/v1/status/leader"} {
+		t.Run("unknown region "+path, func(t *testing.T) {
+			code, body := rawRequest(t, http.MethodGet, dev.httpAddr()+path+"?region=nowhere", "")
+			expectStatus(t, code, http.StatusBadRequest, body)
+			if !strings.Contains(body, "global") {
+				t.Errorf("400 body does not name the known region global: %q", body)
+			}
+			if !strings.Contains(body, "nowhere") {
+				t.Errorf("400 body does not name the region asked for, nowhere: %q", body)
+			}
+		})
+	}
 
 	t.Run("CLI invalid job", func(t *testing.T) {
 		code, out := runCLI(t, dev, "bad.json", invalidJob, "job", "run", "bad.json")

@@ -7,6 +7,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +43,16 @@ func startCluster(t testing.TB, n int) *cluster {
 			Ports:           ports[i],
 		}))
 	}
+	// Runs before the servers' own cleanups (last registered, first run):
+	// stopping them one by one would wait out each graceful leave in turn.
+	t.Cleanup(func() {
+		var wg sync.WaitGroup
+		for _, s := range c.servers {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.stop() }()
+		}
+		wg.Wait()
+	})
 	return c
 }
 

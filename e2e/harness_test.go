@@ -78,6 +78,7 @@ type agentProc struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when cmd has exited
 	exitErr error         // cmd.Wait's result, once done is closed
+	reaped  bool          // stop has killed what was left of cmd's process group
 	starts  int
 }
 
@@ -197,7 +198,7 @@ func (a *agentProc) start() error {
 		return fmt.Errorf("exec %s: %w", a.bin, err)
 	}
 	done := make(chan struct{})
-	a.cmd, a.done, a.exitErr = cmd, done, nil
+	a.cmd, a.done, a.exitErr, a.reaped = cmd, done, nil, false
 	a.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
@@ -208,14 +209,16 @@ func (a *agentProc) start() error {
 		close(done)
 	}()
 
-	hc := &http.Client{Timeout: time.Second}
+	// /v1/agent/self is answered locally, so it answers before the
+	// region has a leader; any status means the HTTP API is up.
+	hc := &http.Client{Timeout: 2 * time.Second}
 	ok, last, _ := poll(agentStartTimeout, 100*time.Millisecond, func() (bool, string) {
 		select {
 		case <-done:
 			return true, "exited"
 		default:
 		}
-		resp, err := hc.Get(a.httpAddr() + "/v1/status/leader")
+		resp, err := hc.Get(a.httpAddr() + "/v1/agent/self")
 		if err != nil {
 			return false, fmt.Sprintf("HTTP not answering: %v", err)
 		}
@@ -297,9 +300,10 @@ func (a *agentProc) exitError() error {
 // whatever is left of the agent's process group (plugin processes).
 func (a *agentProc) stop() {
 	a.mu.Lock()
-	cmd, done := a.cmd, a.done
+	cmd, done, reaped := a.cmd, a.done, a.reaped
+	a.reaped = true
 	a.mu.Unlock()
-	if cmd == nil {
+	if cmd == nil || reaped {
 		return
 	}
 	pid := cmd.Process.Pid

@@ -20,10 +20,10 @@ type endpoint struct {
 var endpoints = []endpoint{
 	{"Status", func(s *Server, l hclog.Logger) interface{} { return &Status{srv: s, logger: l} }},
 	{"Operator", func(s *Server, l hclog.Logger) interface{} { return &Operator{srv: s, logger: l} }},
-
-	// Endpoints added by the job/node/alloc/eval files: add one line each,
-	// for example
-	//   {"Job", func(s *Server, l hclog.Logger) interface{} { return &Job{srv: s, logger: l} }},
+	{"Job", func(s *Server, l hclog.Logger) interface{} { return &Job{srv: s, logger: l} }},
+	{"Node", func(s *Server, l hclog.Logger) interface{} { return &Node{srv: s, logger: l} }},
+	{"Alloc", func(s *Server, l hclog.Logger) interface{} { return &Alloc{srv: s, logger: l} }},
+	{"Eval", func(s *Server, l hclog.Logger) interface{} { return &Eval{srv: s, logger: l} }},
 }
 
 // setupRPCEndpoints registers every endpoint on srv.

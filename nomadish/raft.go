@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	raftwal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/metadb"
 )
 
 // Raft log store choice: raft-wal, by measurement of batched StoreLogs of
@@ -52,16 +53,27 @@ func (s *Server) openRaftStores() (*raftStores, error) {
 	if err := os.MkdirAll(walDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create raft dir: %w", err)
 	}
-	wal, err := raftwal.Open(walDir, raftwal.WithLogger(s.logger.Named("raft-wal")))
+	// raft-wal v0.4.0's Close leaves its bolt meta store open (and locked),
+	// so the server owns the meta store and closes it after the WAL.
+	meta := &metadb.BoltMetaDB{}
+	wal, err := raftwal.Open(walDir, raftwal.WithMetaStore(meta), raftwal.WithLogger(s.logger.Named("raft-wal")))
 	if err != nil {
+		meta.Close()
 		return nil, fmt.Errorf("open raft log: %w", err)
+	}
+	closeAll := func() error {
+		err := wal.Close()
+		if merr := meta.Close(); err == nil {
+			err = merr
+		}
+		return err
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(s.config.DataDir, raftDir), snapshotsRetained, s.logger.Named("snapshot"))
 	if err != nil {
-		wal.Close()
+		closeAll()
 		return nil, fmt.Errorf("open raft snapshots: %w", err)
 	}
-	return &raftStores{logs: wal, stable: wal, snaps: snaps, close: wal.Close}, nil
+	return &raftStores{logs: wal, stable: wal, snaps: snaps, close: closeAll}, nil
 }
 
 // setupRaft starts Raft over the shared RPC port (or the test transport)

@@ -91,6 +91,9 @@ func (s *HTTPServer) agentSelf(w http.ResponseWriter, r *http.Request) (interfac
 	for k, v := range s.backend.Stats() {
 		out.Stats[k] = v
 	}
+	if _, ok := out.Stats["runtime"]; ok {
+		return out, nil
+	}
 	out.Stats["runtime"] = map[string]string{
 		"goroutines": strconv.Itoa(runtime.NumGoroutine()),
 		"cpu_count":  strconv.Itoa(runtime.NumCPU()),

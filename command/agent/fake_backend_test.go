@@ -226,7 +226,7 @@ func (f *fakeBackend) register(a *structs.JobRegisterRequest, out *structs.JobRe
 			cur = old.JobModifyIndex
 		}
 		if cur != a.JobModifyIndex {
-			return fmt.Errorf("enforcing job modify index %d: job exists with conflicting job modify index: %d", a.JobModifyIndex, cur)
+			return fmt.Errorf("%w: enforcing job modify index %d: job %q exists with job modify index %d", structs.ErrConflict, a.JobModifyIndex, job.ID, cur)
 		}
 	}
 	f.index++

@@ -232,7 +232,9 @@ func (s *HTTPServer) errorStatus(err error) (int, string) {
 		return http.StatusForbidden, err.Error()
 	case structs.IsErrNotFound(err):
 		return http.StatusNotFound, err.Error()
-	case isConflict(err):
+	case structs.IsErrConflict(err):
+		// A failed check-and-set (EnforceIndex with a stale
+		// JobModifyIndex): the caller lost a race, the server is fine.
 		return http.StatusConflict, err.Error()
 	}
 	return http.StatusInternalServerError, err.Error()
@@ -240,13 +242,6 @@ func (s *HTTPServer) errorStatus(err error) (int, string) {
 
 func errorHas(err, target error) bool {
 	return errors.Is(err, target) || strings.Contains(err.Error(), target.Error())
-}
-
-// isConflict reports a failed check-and-set, such as a registration with
-// EnforceIndex whose JobModifyIndex is stale: the user's request lost a
-// race, which is not a server failure.
-func isConflict(err error) bool {
-	return strings.Contains(err.Error(), "conflicting job modify index")
 }
 
 // setMeta writes the read headers from a response's QueryMeta.

@@ -34,6 +34,24 @@ type jobRegisterBody struct {
 	EvalPriority   int
 }
 
+// jobRegisterResponse is what PUT /v1/jobs answers: the write's fields
+// without the read metadata (KnownLeader, LastContact) the RPC reply embeds.
+type jobRegisterResponse struct {
+	EvalID          string
+	EvalCreateIndex uint64
+	JobModifyIndex  uint64
+	Warnings        string
+	Index           uint64
+}
+
+// jobDeregisterResponse is what DELETE /v1/job/:id answers.
+type jobDeregisterResponse struct {
+	EvalID          string
+	EvalCreateIndex uint64
+	JobModifyIndex  uint64
+	Index           uint64
+}
+
 func (s *HTTPServer) jobList(w http.ResponseWriter, r *http.Request) (interface{}, error) {
 	var args structs.JobListRequest
 	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
@@ -83,8 +101,11 @@ func (s *HTTPServer) register(w http.ResponseWriter, r *http.Request, pathID str
 	// The job's own region and namespace route the request unless the
 	// query names them; a query that contradicts the job is a mistake.
 	q := r.URL.Query()
-	if q.Get("region") == "" && body.Job.Region != "" {
+	switch qr := q.Get("region"); {
+	case qr == "" && body.Job.Region != "":
 		args.Region = body.Job.Region
+	case qr != "" && body.Job.Region != "" && body.Job.Region != qr:
+		return nil, badRequest("Job.Region: %q does not match the region %q of the query", body.Job.Region, qr)
 	}
 	switch ns := q.Get("namespace"); {
 	case ns == "":
@@ -99,7 +120,8 @@ func (s *HTTPServer) register(w http.ResponseWriter, r *http.Request, pathID str
 		return nil, err
 	}
 	setIndex(w, out.Index)
-	return out, nil
+	return jobRegisterResponse{EvalID: out.EvalID, EvalCreateIndex: out.EvalCreateIndex,
+		JobModifyIndex: out.JobModifyIndex, Warnings: out.Warnings, Index: out.Index}, nil
 }
 
 func (s *HTTPServer) jobGet(w http.ResponseWriter, r *http.Request) (interface{}, error) {
@@ -130,7 +152,8 @@ func (s *HTTPServer) jobDeregister(w http.ResponseWriter, r *http.Request) (inte
 		return nil, err
 	}
 	setIndex(w, out.Index)
-	return out, nil
+	return jobDeregisterResponse{EvalID: out.EvalID, EvalCreateIndex: out.EvalCreateIndex,
+		JobModifyIndex: out.JobModifyIndex, Index: out.Index}, nil
 }
 
 func (s *HTTPServer) jobAllocations(w http.ResponseWriter, r *http.Request) (interface{}, error) {

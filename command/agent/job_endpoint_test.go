@@ -23,7 +23,7 @@ func testJob(id string) map[string]interface{} {
 func TestJobs_RegisterAndRead(t *testing.T) {
 	a := newTestAPI(t)
 	r := a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": testJob("web")})
-	r.expect(t, 200, `"EvalID":"eval-11"`, `"EvalCreateIndex":11`, `"JobModifyIndex":11`, `"Warnings":""`, `"Index":11`)
+	r.expect(t, 200, `{"EvalID":"eval-11","EvalCreateIndex":11,"JobModifyIndex":11,"Warnings":"","Index":11}`)
 	if r.header.Get("X-Nomad-Index") != "11" {
 		t.Fatalf("X-Nomad-Index = %q", r.header.Get("X-Nomad-Index"))
 	}
@@ -65,7 +65,7 @@ func TestJobs_EnforceIndexConflictIs409(t *testing.T) {
 	a := newTestAPI(t)
 	a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": testJob("web")}).expect(t, 200)
 	a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": testJob("web"), "EnforceIndex": true, "JobModifyIndex": 3}).
-		expect(t, 409, "conflicting job modify index")
+		expect(t, 409, "conflict: enforcing job modify index 3")
 	a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": testJob("web"), "EnforceIndex": true, "JobModifyIndex": 11}).
 		expect(t, 200, `"JobModifyIndex":12`)
 }
@@ -91,6 +91,8 @@ func TestJobs_RegionAndNamespaceRouting(t *testing.T) {
 	}
 	a.do(t, "PUT", "/v1/jobs?namespace=dev", map[string]interface{}{"Job": j}).
 		expect(t, 400, `Job.Namespace: "prod" does not match the namespace "dev" of the query`)
+	a.do(t, "PUT", "/v1/jobs?region=global", map[string]interface{}{"Job": j}).
+		expect(t, 400, `Job.Region: "eu" does not match the region "global" of the query`)
 	j["Region"] = "mars"
 	a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": j}).expect(t, 400, `unknown region "mars"`)
 }

@@ -105,7 +105,7 @@ func (j *Job) Validate() error {
 		return v.err()
 	}
 	validateIdentifier(v, "ID", j.ID)
-	if j.Name == "" {
+	if j.Name == "" && j.ID != "" {
 		v.fail("Name", "required")
 	}
 	if strings.ContainsRune(j.Name, 0) {

@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/nomadish/nomadish/nomadish"
+)
+
+// serverConfig translates the agent configuration into the server's:
+// RPC bind and advertise addresses, the LAN and WAN gossip ports, data
+// directory, bootstrap and join settings.
+func (c *Config) serverConfig(logger hclog.Logger) (*nomadish.Config, error) {
+	sc := nomadish.DefaultConfig()
+	sc.Region = c.Region
+	sc.Datacenter = c.Datacenter
+	sc.NodeName = c.NodeName
+	sc.DataDir = c.DataDir
+	// -dev keeps Raft in memory unless a data dir was asked for.
+	sc.DevMode = c.DevMode && c.DataDir == ""
+	sc.BootstrapExpect = c.Server.BootstrapExpect
+	if c.DevMode && sc.BootstrapExpect == 0 {
+		sc.BootstrapExpect = 1
+	}
+	sc.Logger = logger
+
+	rpcIP := net.ParseIP(orDefault(c.Addresses.RPC, c.BindAddr))
+	if rpcIP == nil {
+		return nil, fmt.Errorf("rpc bind address %q is not an IP", orDefault(c.Addresses.RPC, c.BindAddr))
+	}
+	sc.RPCAddr = &net.TCPAddr{IP: rpcIP, Port: c.Ports.RPC}
+	if c.Advertise.RPC != "" {
+		host, port, err := splitAdvertise(c.Advertise.RPC, c.Ports.RPC)
+		if err != nil {
+			return nil, fmt.Errorf("advertise.rpc: %w", err)
+		}
+		sc.RPCAdvertise = &net.TCPAddr{IP: net.ParseIP(host), Port: port}
+	}
+
+	serfBind := orDefault(c.Addresses.Serf, c.BindAddr)
+	lan := sc.SerfLANConfig.MemberlistConfig
+	lan.BindAddr, lan.BindPort, lan.AdvertisePort = serfBind, c.Ports.Serf, c.Ports.Serf
+	wan := sc.SerfWANConfig.MemberlistConfig
+	wan.BindAddr, wan.BindPort, wan.AdvertisePort = serfBind, c.Ports.WANPort(), c.Ports.WANPort()
+	if c.Advertise.Serf != "" {
+		host, port, err := splitAdvertise(c.Advertise.Serf, c.Ports.Serf)
+		if err != nil {
+			return nil, fmt.Errorf("advertise.serf: %w", err)
+		}
+		lan.AdvertiseAddr, lan.AdvertisePort = host, port
+		wan.AdvertiseAddr = host
+	}
+
+	if j := c.Server.ServerJoin; j != nil {
+		sc.StartJoin = j.StartJoin
+		sc.RetryJoin = j.RetryJoin
+		d, err := j.retryInterval()
+		if err != nil {
+			return nil, fmt.Errorf("server.server_join.retry_interval: %w", err)
+		}
+		sc.RetryInterval = d
+		sc.RetryMaxAttempts = j.RetryMax
+	}
+	return sc, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
