@@ -38,21 +38,9 @@ func (s *Server) maybeBootstrap() {
 	var servers []serverParts
 	for _, m := range s.serfLAN.Members() {
 		p, ok := isServer(m)
-		if !ok || p.Region != s.config.Region || m.Status != serf.StatusAlive {
-			continue
+		if ok && p.Region == s.config.Region && m.Status == serf.StatusAlive {
+			servers = append(servers, p)
 		}
-		if p.Expect != 0 && p.Expect != expect {
-			s.logger.Error("peer expects a different bootstrap_expect; not bootstrapping", "member", m.Name, "their_expect", p.Expect, "our_expect", expect)
-			return
-		}
-		if p.Bootstrap {
-			s.logger.Error("peer is in bootstrap mode; not bootstrapping", "member", m.Name)
-			return
-		}
-		servers = append(servers, p)
-	}
-	if len(servers) < expect {
-		return
 	}
 
 	// A peer that already has a Raft configuration means the cluster
@@ -68,10 +56,20 @@ func (s *Server) maybeBootstrap() {
 			return
 		}
 		if len(peers) > 0 {
-			s.logger.Info("peer already has raft peers; not bootstrapping", "member", p.Name, "peers", peers)
+			s.logger.Info("joining existing raft cluster instead of bootstrapping", "member", p.Name, "peers", peers)
 			s.bootstrapped.Store(true)
 			return
 		}
+	}
+
+	for _, p := range servers {
+		if p.Bootstrap || (p.Expect != 0 && p.Expect != expect) {
+			s.logger.Error("peer's bootstrap_expect differs from ours; not bootstrapping", "member", p.Name, "their_expect", p.Expect, "their_bootstrap", p.Bootstrap, "our_expect", expect)
+			return
+		}
+	}
+	if len(servers) < expect {
+		return
 	}
 
 	sort.Slice(servers, func(i, j int) bool { return servers[i].ID < servers[j].ID })

@@ -22,11 +22,14 @@ func (s *Server) Leave() error {
 	if err != nil {
 		s.logger.Error("read raft configuration failed", "error", err)
 	}
+	removedSelf := false
 	if s.IsLeader() && peers > 1 {
 		if err := s.raft.LeadershipTransfer().Error(); err != nil {
 			s.logger.Warn("leadership transfer failed; removing self from raft", "error", err)
 			if err := s.raft.RemoveServer(raft.ServerID(s.config.NodeID), 0, 0).Error(); err != nil {
 				s.logger.Error("remove self from raft failed", "error", err)
+			} else {
+				removedSelf = true
 			}
 		}
 	}
@@ -39,7 +42,7 @@ func (s *Server) Leave() error {
 		errs = append(errs, fmt.Errorf("leave lan pool: %w", err))
 	}
 
-	if peers > 1 {
+	if peers > 1 && !removedSelf {
 		s.waitRemoved()
 	}
 	if len(errs) > 0 {
@@ -59,6 +62,10 @@ func (s *Server) waitRemoved() {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for time.Now().Before(deadline) {
+		if !s.inRaftConfig() {
+			s.logger.Info("removed from raft peers")
+			return
+		}
 		var peers []string
 		req := &structs.GenericRequest{QueryOptions: structs.QueryOptions{Region: s.config.Region}}
 		if err := s.RPC("Status.Peers", req, &peers); err == nil && !slices.Contains(peers, self) {
@@ -72,4 +79,19 @@ func (s *Server) waitRemoved() {
 		}
 	}
 	s.logger.Warn("leave drain time passed while still a raft peer", "wait", s.config.LeaveDrainTime)
+}
+
+// inRaftConfig reports whether the local Raft configuration lists this
+// server.
+func (s *Server) inRaftConfig() bool {
+	future := s.raft.GetConfiguration()
+	if err := future.Error(); err != nil {
+		return true
+	}
+	for _, srv := range future.Configuration().Servers {
+		if srv.ID == raft.ServerID(s.config.NodeID) {
+			return true
+		}
+	}
+	return false
 }
