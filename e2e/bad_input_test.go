@@ -99,6 +99,7 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		if code == 0 {
 			t.Fatalf("nomadish job run bad.json exited 0, want non-zero; output:\n%s", out)
 		}
+		t.Logf("exit %d:\n%s", code, out)
 		if !wordID.MatchString(out) || !strings.Contains(out, "TaskGroups[0].Count") {
 			t.Errorf("nomadish job run bad.json (exit %d) does not print the field paths ID and TaskGroups[0].Count:\n%s", code, out)
 		}
@@ -109,6 +110,7 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		if code == 0 {
 			t.Fatalf("nomadish job run broken.json exited 0, want non-zero; output:\n%s", out)
 		}
+		t.Logf("exit %d:\n%s", code, out)
 		if !strings.Contains(out, "broken.json:3:") {
 			t.Errorf("nomadish job run broken.json (exit %d) does not point at line 3 of the file:\n%s", code, out)
 		}
@@ -120,6 +122,7 @@ func expectStatus(t *testing.T, got, want int, body string) {
 	if got != want {
 		t.Fatalf("status %d, want %d; body: %q", got, want, body)
 	}
+	t.Logf("%d: %s", got, strings.TrimSpace(body))
 	if want >= 400 && strings.TrimSpace(body) == "" {
 		t.Errorf("status %d with an empty body; want a message saying what is wrong", got)
 	}

@@ -37,6 +37,8 @@ func TestThreeServersLoseLeaderLoseNothing(t *testing.T) {
 	killedAt := time.Now()
 	leader.kill9()
 
+	// job-200, the first of the 20 jobs written after the kill, doubles as
+	// the probe that measures how soon the survivors accept writes.
 	firstWrite, via := pollFirstWrite(t, survivors, jobID(200), acks, killedAt, 30*time.Second)
 	t.Logf("FAILOVER: first write accepted %s after the kill, through %s (target %s)", firstWrite.Round(time.Millisecond), via.name, failoverTarget)
 	if firstWrite > failoverTarget {

@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/hashicorp/go-msgpack/v2/codec"
 	memdb "github.com/hashicorp/go-memdb"
 	metrics "github.com/hashicorp/go-metrics"
+	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/raft"
 	"github.com/nomadish/nomadish/nomadish/state"
 	"github.com/nomadish/nomadish/nomadish/structs"

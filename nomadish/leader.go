@@ -110,6 +110,18 @@ func (s *Server) reconcileMember(m serf.Member, reaped bool) {
 	if !ok || p.Region != s.config.Region || !s.IsLeader() {
 		return
 	}
+	// Events may have waited in the queue; act on the member's status now.
+	if !reaped {
+		for _, cur := range s.serfLAN.Members() {
+			if cur.Name == m.Name {
+				m = cur
+				break
+			}
+		}
+		if p, ok = isServer(m); !ok {
+			return
+		}
+	}
 	var err error
 	switch {
 	case reaped || m.Status == serf.StatusLeft:

@@ -107,6 +107,7 @@ func (p *connPool) acquire(addr string) (*poolConn, error) {
 		return nil, err
 	}
 	fresh := &poolConn{addr: addr, session: session}
+	fresh.lastUsed.Store(time.Now().UnixNano())
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -145,15 +146,21 @@ func (p *connPool) reap(interval time.Duration) {
 		case <-p.shutdown:
 			return
 		case now := <-t.C:
-			p.mu.Lock()
-			for addr, c := range p.conns {
-				idle := now.Sub(time.Unix(0, c.lastUsed.Load()))
-				if c.refs.Load() == 0 && idle > p.maxIdle || c.session.IsClosed() {
-					delete(p.conns, addr)
-					c.session.Close()
-				}
-			}
-			p.mu.Unlock()
+			p.reapOnce(now)
+		}
+	}
+}
+
+// reapOnce closes sessions that are broken, or idle for longer than
+// maxIdle at now with no call in flight.
+func (p *connPool) reapOnce(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for addr, c := range p.conns {
+		idle := now.Sub(time.Unix(0, c.lastUsed.Load()))
+		if (c.refs.Load() == 0 && idle > p.maxIdle) || c.session.IsClosed() {
+			delete(p.conns, addr)
+			c.session.Close()
 		}
 	}
 }

@@ -12,19 +12,21 @@ import (
 )
 
 // Raft log store choice: raft-wal, by measurement of batched StoreLogs of
-// 1 KiB entries (BenchmarkLogStoreAppend in raft_logstore_bench_test.go),
-// on the project's 2-core AMD EPYC build machine, local ext4/overlay disk:
+// 1 KiB entries (BenchmarkLogStoreAppend in raft_logstore_bench_test.go) on
+// the project's 2-core AMD EPYC build machine, local disk, fsync on:
 //
-//	go test ./nomadish/ -run '^$' -bench BenchmarkLogStoreAppend -benchtime 2000x
+//	go test ./nomadish/ -run '^$' -bench BenchmarkLogStoreAppend -benchtime 2000x -count 3
 //
-//	boltdb/batch=1    1.52 ms/op     657 appends/s
-//	boltdb/batch=64   1.80 ms/op  35,608 appends/s
-//	wal/batch=1       0.18 ms/op   5,568 appends/s
-//	wal/batch=64      0.36 ms/op 177,157 appends/s
+//	                  ms/op        appends/s (range of 3 runs; first run below)
+//	boltdb/batch=1    0.42-0.48      2,086-2,405   (657 on a cold first run)
+//	boltdb/batch=64   1.05-1.13     56,747-61,085  (35,608 cold)
+//	wal/batch=1       0.16-0.17      5,872-6,255
+//	wal/batch=64      0.34-0.35    181,164-187,694
 //
-// The WAL is ~8x faster for single entries and ~5x for batches: it appends
-// to a segment file with one fsync where bolt rewrites B+tree pages. It
-// also serves as the StableStore (term, vote), so one directory holds both.
+// The WAL is 2.5-3x faster for single entries and 3x for full batches: it
+// appends to a segment file with one fsync, where bolt copies and rewrites
+// B+tree pages. It also serves as the StableStore (term, vote), so one
+// directory holds both.
 
 const (
 	raftDir           = "raft"

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	raftwal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/metadb"
 )
 
 // BenchmarkLogStoreAppend compares the two durable Raft log stores on the
@@ -28,11 +29,12 @@ func BenchmarkLogStoreAppend(b *testing.B) {
 			return s, s.Close, nil
 		},
 		"wal": func(dir string) (raft.LogStore, func() error, error) {
-			s, err := raftwal.Open(dir)
+			meta := &metadb.BoltMetaDB{}
+			s, err := raftwal.Open(dir, raftwal.WithMetaStore(meta))
 			if err != nil {
 				return nil, nil, err
 			}
-			return s, s.Close, nil
+			return s, func() error { s.Close(); return meta.Close() }, nil
 		},
 	}
 	payload := make([]byte, 1024)

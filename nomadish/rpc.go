@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/rpc"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -237,9 +236,4 @@ func (s *Server) raftApply(t structs.MessageType, msg interface{}) (resp interfa
 		return nil, future.Index(), ferr
 	}
 	return resp, future.Index(), nil
-}
-
-// isClosedErr reports errors that only mean the other side went away.
-func isClosedErr(err error) bool {
-	return err == io.EOF || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "closed")
 }

@@ -82,7 +82,7 @@ func NewServer(cfg *Config) (*Server, error) {
 		rpcServer:      rpc.NewServer(),
 		eventChLAN:     make(chan serf.Event, serfEventQueue),
 		eventChWAN:     make(chan serf.Event, serfEventQueue),
-		leaderCh:       make(chan bool, 1),
+		leaderCh:       make(chan bool, 16),
 		reconcileCh:    make(chan memberEvent, 256),
 		bootstrapCh:    make(chan struct{}, 1),
 		leaderChangeCh: make(chan struct{}),
@@ -259,6 +259,10 @@ func (s *Server) IsLeader() bool { return s.raft.State() == raft.Leader }
 // Leader returns the leader's RPC address, or "" when there is none.
 func (s *Server) Leader() string {
 	addr, _ := s.raft.LeaderWithID()
+	if addr == "" && s.IsLeader() {
+		// Raft sets its state before its leader address.
+		addr = s.raftTransport.LocalAddr()
+	}
 	return string(addr)
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/hashicorp/serf/serf"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -336,5 +337,70 @@ func TestServer_RetryJoin(t *testing.T) {
 	})
 	if got := s2.raft.State(); got != raft.Follower {
 		t.Fatalf("s2 raft state %s", got)
+	}
+}
+
+// A follower restarted from its data dir rejoins gossip from its serf
+// snapshot and Raft with its log, without joining or bootstrapping again.
+func TestCluster_RestartedServerRejoins(t *testing.T) {
+	s1 := testServer(t, nil)
+	waitForLeader(t, s1)
+	dir := t.TempDir()
+	cfg2 := testConfig(t, func(c *Config) { c.DataDir = dir; c.BootstrapExpect = 2 })
+	s2, err := NewServer(cfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinLAN(t, s1, s2)
+	waitFor(t, 10*time.Second, func() error {
+		if n, _ := s1.numPeers(); n != 2 {
+			return fmt.Errorf("%d peers", n)
+		}
+		return nil
+	})
+	if err := s2.RPC("Test.NodeRegister", &structs.NodeRegisterRequest{Node: testNode("n1")}, &structs.NodeUpdateResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, func() error {
+		if n, _ := s2.State().NodeByID(nil, "n1"); n == nil {
+			return errors.New("n1 not replicated")
+		}
+		return nil
+	})
+	rpcPort, lanPort, wanPort := s2.RPCAdvertise().Port, cfg2.SerfLANConfig.MemberlistConfig.BindPort, cfg2.SerfWANConfig.MemberlistConfig.BindPort
+	s2.Shutdown()
+
+	s2 = testServer(t, func(c *Config) {
+		c.NodeName = cfg2.NodeName
+		c.DataDir = dir
+		c.BootstrapExpect = 2
+		c.RPCAddr.Port = rpcPort
+		c.SerfLANConfig.MemberlistConfig.BindPort = lanPort
+		c.SerfWANConfig.MemberlistConfig.BindPort = wanPort
+	})
+	waitFor(t, 10*time.Second, func() error {
+		if s2.Leader() != s1.RPCAdvertise().String() {
+			return fmt.Errorf("restarted server sees leader %q", s2.Leader())
+		}
+		if n, _ := s2.State().NodeByID(nil, "n1"); n == nil {
+			return errors.New("n1 lost across restart")
+		}
+		for _, s := range []*Server{s1, s2} {
+			for _, m := range s.LANMembers() {
+				if m.Status != serf.StatusAlive {
+					return fmt.Errorf("%s sees %s %s", s.config.NodeName, m.Name, m.Status)
+				}
+			}
+			if n := len(s.LANMembers()); n != 2 {
+				return fmt.Errorf("%s has %d lan members", s.config.NodeName, n)
+			}
+		}
+		return nil
+	})
+	if n, _ := s1.numPeers(); n != 2 {
+		t.Fatalf("peers after restart: %d", n)
+	}
+	if err := s2.RPC("Test.NodeRegister", &structs.NodeRegisterRequest{Node: testNode("n2")}, &structs.NodeUpdateResponse{}); err != nil {
+		t.Fatalf("write through restarted server: %v", err)
 	}
 }
