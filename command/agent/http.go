@@ -382,7 +382,12 @@ func jsonError(body []byte, err error) error {
 		line, col := lineCol(body, se.Offset)
 		return badRequest("invalid JSON at line %d, column %d: %s", line, col, strings.TrimPrefix(se.Error(), "json: "))
 	case errors.As(err, &te):
-		path := te.Field
+		// The decoder's own field path has no list indexes; find the
+		// value in the body instead, and fall back to the decoder's.
+		path := strings.TrimPrefix(jsonPathAt(body, te.Offset), "Job.")
+		if path == "" {
+			path = te.Field
+		}
 		if path == "" {
 			path = "(body)"
 		}

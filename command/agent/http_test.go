@@ -88,11 +88,11 @@ func TestHTTP_WrongTypeNamesFieldPath(t *testing.T) {
 	a := newTestAPI(t)
 	body := `{"Job": {"ID": "web", "TaskGroups": [{"Name": "g", "Count": "three"}]}}`
 	a.do(t, "PUT", "/v1/jobs", body).
-		expect(t, 400, "Job.TaskGroups.Count: expected number, got string (line 1, column")
-	a.do(t, "PUT", "/v1/jobs", `{"Job": {"ID": 7}}`).expect(t, 400, "Job.ID: expected string, got number")
-	a.do(t, "PUT", "/v1/jobs", `{"Job": {"Datacenters": "dc1"}}`).expect(t, 400, "Job.Datacenters: expected array, got string")
+		expect(t, 400, "TaskGroups[0].Count: expected number, got string (line 1, column")
+	a.do(t, "PUT", "/v1/jobs", `{"Job": {"ID": 7}}`).expect(t, 400, "ID: expected string, got number")
+	a.do(t, "PUT", "/v1/jobs", `{"Job": {"Datacenters": "dc1"}}`).expect(t, 400, "Datacenters: expected array, got string")
 	a.do(t, "PUT", "/v1/jobs", `{"Job": {"TaskGroups": [{"Tasks": [{"KillTimeout": "5s"}]}]}}`).
-		expect(t, 400, "Job.TaskGroups.Tasks.KillTimeout: expected number (nanoseconds), got string")
+		expect(t, 400, "TaskGroups[0].Tasks[0].KillTimeout: expected number (nanoseconds), got string")
 	a.do(t, "PUT", "/v1/jobs", `[1, 2]`).expect(t, 400, "(body): expected object, got array")
 }
 
