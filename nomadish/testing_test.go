@@ -49,7 +49,7 @@ func testLogger(name string) hclog.Logger {
 // testServer starts a server on 127.0.0.1 with OS-assigned ports, a temp
 // data dir and fast timings; cb adjusts the config. It is shut down when
 // the test ends.
-func testServer(t *testing.T, cb func(*Config)) *Server {
+func testServer(t testing.TB, cb func(*Config)) *Server {
 	t.Helper()
 	s, err := NewServer(testConfig(t, cb))
 	if err != nil {
@@ -59,7 +59,7 @@ func testServer(t *testing.T, cb func(*Config)) *Server {
 	return s
 }
 
-func testConfig(t *testing.T, cb func(*Config)) *Config {
+func testConfig(t testing.TB, cb func(*Config)) *Config {
 	t.Helper()
 	n := testNodeSeq.Add(1)
 	cfg := DefaultConfig()
@@ -133,7 +133,7 @@ func connectInmem(ts []*raft.InmemTransport) {
 }
 
 // waitFor polls cond until it returns nil or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
+func waitFor(t testing.TB, timeout time.Duration, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var err error
@@ -148,7 +148,7 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
 	}
 }
 
-func waitForLeader(t *testing.T, servers ...*Server) *Server {
+func waitForLeader(t testing.TB, servers ...*Server) *Server {
 	t.Helper()
 	var leader *Server
 	waitFor(t, 10*time.Second, func() error {
@@ -172,7 +172,7 @@ func waitForLeader(t *testing.T, servers ...*Server) *Server {
 func lanAddr(s *Server) string { return s.serfLAN.Memberlist().LocalNode().Address() }
 func wanAddr(s *Server) string { return s.serfWAN.Memberlist().LocalNode().Address() }
 
-func joinLAN(t *testing.T, to *Server, others ...*Server) {
+func joinLAN(t testing.TB, to *Server, others ...*Server) {
 	t.Helper()
 	for _, s := range others {
 		if _, err := s.JoinLAN([]string{lanAddr(to)}); err != nil {
