@@ -1,12 +1,13 @@
 package nomadish
 
 import (
+	"errors"
 	"fmt"
-	"slices"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
-	"github.com/nomadish/nomadish/nomadish/structs"
+	"github.com/hashicorp/serf/serf"
 )
 
 // Leave takes the server out of the cluster gracefully, keeping quorum: a
@@ -34,31 +35,38 @@ func (s *Server) Leave() error {
 		}
 	}
 
-	var errs []error
-	if err := s.serfWAN.Leave(); err != nil {
-		errs = append(errs, fmt.Errorf("leave wan pool: %w", err))
+	// Leave both pools at once: each leave waits for its broadcast, which
+	// with every other server gone runs to the broadcast timeout.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, pool := range []struct {
+		name string
+		serf *serf.Serf
+	}{{"wan", s.serfWAN}, {"lan", s.serfLAN}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := pool.serf.Leave(); err != nil {
+				errs[i] = fmt.Errorf("leave %s pool: %w", pool.name, err)
+			}
+		}()
 	}
-	if err := s.serfLAN.Leave(); err != nil {
-		errs = append(errs, fmt.Errorf("leave lan pool: %w", err))
-	}
+	wg.Wait()
 
 	if peers > 1 && !removedSelf {
 		s.waitRemoved()
 	}
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// waitRemoved waits until the leader no longer lists this server as a
-// Raft peer, or LeaveDrainTime passes.
+// waitRemoved waits until this server's Raft configuration no longer lists
+// it (the leader committed its removal), or LeaveDrainTime passes, or no
+// leader has been known for leaderlessGiveUp: then nobody can remove it,
+// as when every server is stopping at once, and waiting longer is useless.
 func (s *Server) waitRemoved() {
+	const leaderlessGiveUp = time.Second
 	deadline := time.Now().Add(s.config.LeaveDrainTime)
-	self := s.rpcAdvertise.String()
-	if s.raftTransport != nil {
-		self = string(s.raftTransport.LocalAddr())
-	}
+	var leaderlessSince time.Time
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for time.Now().Before(deadline) {
@@ -66,10 +74,18 @@ func (s *Server) waitRemoved() {
 			s.logger.Info("removed from raft peers")
 			return
 		}
-		var peers []string
-		req := &structs.GenericRequest{QueryOptions: structs.QueryOptions{Region: s.config.Region}}
-		if err := s.RPC("Status.Peers", req, &peers); err == nil && !slices.Contains(peers, self) {
-			s.logger.Info("removed from raft peers")
+		if s.IsLeader() {
+			// Leadership came back to us after the hand-over (every
+			// other server is leaving too): nobody else can remove us.
+			s.logger.Warn("still the raft leader while leaving; leaving its raft membership as is")
+			return
+		}
+		if addr, _ := s.raft.LeaderWithID(); addr != "" {
+			leaderlessSince = time.Time{}
+		} else if leaderlessSince.IsZero() {
+			leaderlessSince = time.Now()
+		} else if time.Since(leaderlessSince) > leaderlessGiveUp {
+			s.logger.Warn("no raft leader to remove this server; leaving its raft membership as is", "waited", leaderlessGiveUp)
 			return
 		}
 		select {
