@@ -122,12 +122,25 @@ var ErrJoinedNone = errors.New("joined no servers")
 // and returns how many it reached. An error the agent reports is returned
 // together with the count.
 func (a *Agent) Join(addrs ...string) (int, error) {
+	return a.join(false, addrs)
+}
+
+// JoinWAN is Join for the cross-region (WAN) gossip pool, which federates
+// regions; addresses default to the WAN gossip port, 4649.
+func (a *Agent) JoinWAN(addrs ...string) (int, error) {
+	return a.join(true, addrs)
+}
+
+func (a *Agent) join(wan bool, addrs []string) (int, error) {
 	r, err := a.client.newRequest("PUT", "/v1/agent/join")
 	if err != nil {
 		return 0, err
 	}
 	for _, addr := range addrs {
 		r.params.Add("address", addr)
+	}
+	if wan {
+		r.params.Set("wan", "true")
 	}
 	r.setWriteOptions(a.client, nil)
 	resp, _, err := a.client.do(r)

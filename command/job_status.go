@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -208,16 +207,6 @@ func (c *JobStatusCommand) formatAllocations(allocs []*api.AllocationListStub, v
 			a.DesiredStatus, a.ClientStatus, when(a.CreateTime), when(a.ModifyTime)))
 	}
 	return "Allocations\n" + formatList(rows)
-}
-
-func (c *JobStatusCommand) printJSON(v any) int {
-	out, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		c.Ui.Error(fmt.Sprintf("Error encoding JSON: %s", err))
-		return exitError
-	}
-	c.Ui.Output(string(out))
-	return exitOK
 }
 
 // jobTypeLabel is the job type with "/periodic" or "/parameterized" added.

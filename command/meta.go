@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -143,4 +144,15 @@ General Options:
     The namespace to act in. Overrides the ` + api.EnvNamespace + `
     environment variable if set. Default = "default".
 `)
+}
+
+// printJSON writes v as indented JSON, for the commands' -json flag.
+func (m *Meta) printJSON(v any) int {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		m.Ui.Error(fmt.Sprintf("Error encoding JSON: %s", err))
+		return exitError
+	}
+	m.Ui.Output(string(out))
+	return exitOK
 }

@@ -30,6 +30,10 @@ List Peers Options:
     Let any server answer rather than only the leader, so the command works
     while the region has no leader. The answer may be out of date.
     Default = false
+
+  -json
+    Print the Raft configuration as JSON, for scripts.
+    Default = false
 `)
 }
 
@@ -38,9 +42,10 @@ func (c *OperatorRaftListPeersCommand) Synopsis() string {
 }
 
 func (c *OperatorRaftListPeersCommand) Run(args []string) int {
-	var stale bool
+	var stale, asJSON bool
 	f := c.FlagSet("operator raft list-peers")
 	f.BoolVar(&stale, "stale", false, "")
+	f.BoolVar(&asJSON, "json", false, "")
 	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
 		return code
 	}
@@ -58,6 +63,9 @@ func (c *OperatorRaftListPeersCommand) Run(args []string) int {
 			c.Ui.Error("If the region has no leader, retry with -stale.")
 		}
 		return exitError
+	}
+	if asJSON {
+		return c.printJSON(cfg)
 	}
 	rows := []string{"Node|ID|Address|State|Voter|RaftProtocol"}
 	for _, s := range cfg.Servers {

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -40,5 +41,23 @@ func TestOperatorRaftListPeersNoLeader(t *testing.T) {
 	errOut := ui.ErrorWriter.String()
 	if !strings.Contains(errOut, "Unexpected response code: 500 (No cluster leader)") || !strings.Contains(errOut, "retry with -stale") {
 		t.Fatalf("stderr = %s", errOut)
+	}
+}
+
+func TestOperatorRaftListPeersJSON(t *testing.T) {
+	f := newFakeAgent(t)
+	f.raft = &api.RaftConfiguration{Index: 5, Servers: []*api.RaftServer{
+		{ID: "a", Node: "s1", Address: "127.0.0.1:4647", Leader: true, Voter: true, RaftProtocol: "3"},
+	}}
+	meta, ui, _ := testMeta(t)
+	if code := (&OperatorRaftListPeersCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	var cfg api.RaftConfiguration
+	if err := json.Unmarshal(ui.OutputWriter.Bytes(), &cfg); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, ui.OutputWriter.String())
+	}
+	if len(cfg.Servers) != 1 || !cfg.Servers[0].Leader || cfg.Servers[0].Node != "s1" {
+		t.Fatalf("servers = %+v", cfg.Servers)
 	}
 }

@@ -15,19 +15,28 @@ func (c *ServerJoinCommand) Help() string {
 	return strings.TrimSpace(`
 Usage: nomadish server join [options] <addr> [<addr>...]
 
-  Ask the agent (which must be a server) to join the gossip pool through
-  the servers at the given addresses. Each address is host or host:port;
-  the port defaults to the gossip port, 4648. Joining a server of another
-  region federates the two regions over the WAN pool.
+  Ask the agent (which must be a server) to join its region's gossip pool
+  through the servers at the given addresses. Each address is host or
+  host:port; the port defaults to the LAN gossip port, 4648. Servers of
+  another region are refused there: join them with -wan, which federates
+  the two regions over the WAN pool (port 4649).
 
 ` + generalOptionsUsage() + `
+
+Server Join Options:
+
+  -wan
+    Join the cross-region (WAN) gossip pool instead of the region's own.
+    Default = false
 `)
 }
 
 func (c *ServerJoinCommand) Synopsis() string { return "Join server nodes together" }
 
 func (c *ServerJoinCommand) Run(args []string) int {
+	var wan bool
 	f := c.FlagSet("server join")
+	f.BoolVar(&wan, "wan", false, "")
 	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
 		return code
 	}
@@ -39,7 +48,11 @@ func (c *ServerJoinCommand) Run(args []string) int {
 	if !ok {
 		return exitError
 	}
-	n, err := client.Agent().Join(addrs...)
+	join := client.Agent().Join
+	if wan {
+		join = client.Agent().JoinWAN
+	}
+	n, err := join(addrs...)
 	if err != nil {
 		c.apiError(fmt.Sprintf("joining %s", strings.Join(addrs, ", ")), err)
 		if n > 0 {

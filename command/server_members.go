@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -78,13 +77,7 @@ func (c *ServerMembersCommand) Run(args []string) int {
 		return exitError
 	}
 	if asJSON {
-		out, err := json.MarshalIndent(members, "", "  ")
-		if err != nil {
-			c.Ui.Error(fmt.Sprintf("Error encoding JSON: %s", err))
-			return exitError
-		}
-		c.Ui.Output(string(out))
-		return exitOK
+		return c.printJSON(members)
 	}
 	if len(members.Members) == 0 {
 		c.Ui.Output("No servers in the gossip pool")

@@ -113,6 +113,7 @@ func (s *Server) setupSerf(conf *serf.Config, ch chan serf.Event, wan bool) (*se
 	conf.MemberlistConfig.Logger = std
 	conf.MemberlistConfig.LogOutput = nil
 	conf.EnableNameConflictResolution = false
+	conf.Merge = &poolMerger{region: s.config.Region, wan: wan}
 	if !s.config.DevMode {
 		conf.SnapshotPath = filepath.Join(s.config.DataDir, snap)
 	}
@@ -138,3 +139,24 @@ func (s *Server) JoinLAN(addrs []string) (int, error) { return s.serfLAN.Join(ad
 
 // JoinWAN joins the cross-region gossip pool through any of addrs.
 func (s *Server) JoinWAN(addrs []string) (int, error) { return s.serfWAN.Join(addrs, true) }
+
+// poolMerger refuses a join that would mix pools: anything that is not a
+// nomadish server, and, in the LAN pool, servers of another region (which
+// belong in the WAN pool). The joining side sees the error.
+type poolMerger struct {
+	region string
+	wan    bool
+}
+
+func (p *poolMerger) NotifyMerge(members []*serf.Member) error {
+	for _, m := range members {
+		parts, ok := isServer(*m)
+		if !ok {
+			return fmt.Errorf("member %q at %s is not a nomadish server (role tag %q)", m.Name, m.Addr, m.Tags[tagRole])
+		}
+		if !p.wan && parts.Region != p.region {
+			return fmt.Errorf("member %q is in region %q but this LAN pool is region %q; join other regions through the WAN pool (nomadish server join -wan)", m.Name, parts.Region, p.region)
+		}
+	}
+	return nil
+}
