@@ -39,7 +39,8 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 		return err
 	}
 	if job.Region != j.srv.Region() {
-		return fmt.Errorf("job region %q does not match the region %q it was sent to; send it with ?region=%s", job.Region, j.srv.Region(), job.Region)
+		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "Region",
+			Message: fmt.Sprintf("%q does not match region %q the job was sent to; send it with ?region=%s", job.Region, j.srv.Region(), job.Region)}}}
 	}
 
 	existing, err := j.srv.State().JobByID(nil, job.Namespace, job.ID)
