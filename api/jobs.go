@@ -320,3 +320,14 @@ func (j *Jobs) Summary(id string, q *QueryOptions) (*JobSummary, *QueryMeta, err
 	}
 	return &resp, qm, nil
 }
+
+// LatestDeployment reads the newest deployment of a job; nil when it has
+// none.
+func (j *Jobs) LatestDeployment(jobID string, q *QueryOptions) (*Deployment, *QueryMeta, error) {
+	var resp *Deployment
+	qm, err := j.client.query(jobPath(jobID, "/deployment"), &resp, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, qm, nil
+}

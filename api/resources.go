@@ -19,6 +19,7 @@ type NetworkResource struct {
 	CIDR          string
 	IP            string
 	MBits         int
+	DNS           *DNSConfig `json:",omitempty"`
 	ReservedPorts []Port
 	DynamicPorts  []Port
 }
@@ -30,4 +31,11 @@ type Port struct {
 	Value       int
 	To          int
 	HostNetwork string
+}
+
+// DNSConfig overrides the resolver settings of a group's network namespace.
+type DNSConfig struct {
+	Servers  []string
+	Searches []string
+	Options  []string
 }

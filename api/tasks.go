@@ -41,6 +41,18 @@ type Task struct {
 	Templates   []*Template
 	Lifecycle   *TaskLifecycle
 	Leader      bool
+
+	// RestartPolicy overrides the group's restart policy for this task.
+	RestartPolicy *RestartPolicy `json:",omitempty"`
+	// VolumeMounts mount the group's volumes into the task.
+	VolumeMounts []*VolumeMount `json:",omitempty"`
+}
+
+// VolumeMount mounts a group's volume into a task at Destination.
+type VolumeMount struct {
+	Volume      string
+	Destination string
+	ReadOnly    bool
 }
 
 // RestartPolicy says how a client restarts a failed task in place: up to

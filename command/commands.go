@@ -25,11 +25,17 @@ func Run(args []string) int {
 // runCLI is Run with its Ui and the writers for top-level help and errors
 // given, so tests can capture them.
 func runCLI(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
+	return runCLIWithStdin(args, ui, helpOut, errOut, nil)
+}
+
+// runCLIWithStdin is runCLI with what "-" job files and payloads read;
+// nil means os.Stdin.
+func runCLIWithStdin(args []string, ui cli.Ui, helpOut, errOut io.Writer, stdin io.Reader) int {
 	c := &cli.CLI{
 		Name:        "nomadish",
 		Version:     versionString(),
 		Args:        args,
-		Commands:    Commands(ui),
+		Commands:    commands(Meta{Ui: ui, stdin: stdin}),
 		HelpFunc:    cli.BasicHelpFunc("nomadish"),
 		HelpWriter:  helpOut,
 		ErrorWriter: errOut,
@@ -45,7 +51,11 @@ func runCLI(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
 // Commands returns every command by its full name. Each factory builds a
 // fresh command, so flag state never leaks between runs.
 func Commands(ui cli.Ui) map[string]cli.CommandFactory {
-	meta := Meta{Ui: ui}
+	return commands(Meta{Ui: ui})
+}
+
+func commands(meta Meta) map[string]cli.CommandFactory {
+	ui := meta.Ui
 	return map[string]cli.CommandFactory{
 		"agent": func() (cli.Command, error) { return &agent.Command{Ui: ui}, nil },
 
@@ -57,17 +67,39 @@ Usage: nomadish job <subcommand> [options] [args]
 
   Submit, inspect and stop jobs. For example:
 
-      $ nomadish job run web.json
-      $ nomadish job status web
-      $ nomadish job stop web
+      $ nomadish job init
+      $ nomadish job plan example.nomad.hcl
+      $ nomadish job run example.nomad.hcl
+      $ nomadish job status example
+      $ nomadish job history -p example
+      $ nomadish job stop example
 
   Run "nomadish job <subcommand> -help" for a sub-command's options.`}, nil
 		},
-		"job run":    func() (cli.Command, error) { return &JobRunCommand{Meta: meta}, nil },
-		"job status": func() (cli.Command, error) { return &JobStatusCommand{Meta: meta}, nil },
-		"job stop":   func() (cli.Command, error) { return &JobStopCommand{Meta: meta}, nil },
-		// Future job commands register here: "job plan", "job inspect",
-		// "job history", "job revert", "job dispatch".
+		"job dispatch": func() (cli.Command, error) { return &JobDispatchCommand{Meta: meta}, nil },
+		"job eval":     func() (cli.Command, error) { return &JobEvalCommand{Meta: meta}, nil },
+		"job history":  func() (cli.Command, error) { return &JobHistoryCommand{Meta: meta}, nil },
+		"job init":     func() (cli.Command, error) { return &JobInitCommand{Meta: meta}, nil },
+		"job inspect":  func() (cli.Command, error) { return &JobInspectCommand{Meta: meta}, nil },
+		"job periodic": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "job periodic", synopsis: "Interact with periodic jobs", help: `
+Usage: nomadish job periodic <subcommand> [options] [args]
+
+  Act on periodic jobs, those with a "periodic" block that launch a child
+  job on a schedule. For example:
+
+      $ nomadish job periodic force nightly-report
+
+  Run "nomadish job periodic <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"job periodic force": func() (cli.Command, error) { return &JobPeriodicForceCommand{Meta: meta}, nil },
+		"job plan":           func() (cli.Command, error) { return &JobPlanCommand{Meta: meta}, nil },
+		"job revert":         func() (cli.Command, error) { return &JobRevertCommand{Meta: meta}, nil },
+		"job run":            func() (cli.Command, error) { return &JobRunCommand{Meta: meta}, nil },
+		"job scale":          func() (cli.Command, error) { return &JobScaleCommand{Meta: meta}, nil },
+		"job status":         func() (cli.Command, error) { return &JobStatusCommand{Meta: meta}, nil },
+		"job stop":           func() (cli.Command, error) { return &JobStopCommand{Meta: meta}, nil },
+		"job validate":       func() (cli.Command, error) { return &JobValidateCommand{Meta: meta}, nil },
 
 		"server": func() (cli.Command, error) {
 			return &parentCommand{ui: ui, name: "server", synopsis: "Interact with servers", help: `

@@ -43,6 +43,17 @@ type fakeAgent struct {
 	registerStatus int
 	registerBody   string
 
+	// versions holds every registered version of each job, newest first.
+	versions map[string][]*api.Job
+	// versionDiffs is returned as Diffs by GET /v1/job/:id/versions.
+	versionDiffs []*api.JobDiff
+	// plan is the answer of PUT /v1/job/:id/plan; nil is a 500.
+	plan *api.JobPlanResponse
+	// validate is the answer of PUT /v1/validate/job.
+	validate *api.JobValidateResponse
+	// deployments are the latest deployment by job ID; absent is a 404.
+	deployments map[string]*api.Deployment
+
 	members    *api.ServerMembers
 	wanMembers *api.ServerMembers
 	leaders    map[string]string // by region; "" key is the agent's own
@@ -71,6 +82,10 @@ func newFakeAgent(t *testing.T) *fakeAgent {
 		allocs:    map[string][]*api.AllocationListStub{},
 		evals:     map[string]*fakeEval{},
 		leaders:   map[string]string{},
+		versions:  map[string][]*api.Job{},
+		validate:  &api.JobValidateResponse{},
+
+		deployments: map[string]*api.Deployment{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/jobs", f.listJobs)
@@ -79,6 +94,15 @@ func newFakeAgent(t *testing.T) *fakeAgent {
 	mux.HandleFunc("DELETE /v1/job/{id}", f.deregisterJob)
 	mux.HandleFunc("GET /v1/job/{id}/summary", f.jobSummary)
 	mux.HandleFunc("GET /v1/job/{id}/allocations", f.jobAllocs)
+	mux.HandleFunc("GET /v1/job/{id}/versions", f.jobVersions)
+	mux.HandleFunc("GET /v1/job/{id}/deployment", f.jobDeployment)
+	mux.HandleFunc("PUT /v1/job/{id}/plan", f.planJob)
+	mux.HandleFunc("PUT /v1/job/{id}/revert", f.revertJob)
+	mux.HandleFunc("PUT /v1/job/{id}/scale", f.jobEvalWrite("job-scaling"))
+	mux.HandleFunc("PUT /v1/job/{id}/evaluate", f.jobEvalWrite("job-register"))
+	mux.HandleFunc("PUT /v1/job/{id}/periodic/force", f.periodicForce)
+	mux.HandleFunc("PUT /v1/job/{id}/dispatch", f.dispatchJob)
+	mux.HandleFunc("PUT /v1/validate/job", f.validateJob)
 	mux.HandleFunc("GET /v1/evaluation/{id}", f.getEval)
 	mux.HandleFunc("GET /v1/evaluation/{id}/allocations", f.getEvalAllocs)
 	mux.HandleFunc("GET /v1/agent/members", f.getMembers)
@@ -161,6 +185,8 @@ func (f *fakeAgent) registerJob(w http.ResponseWriter, r *http.Request) {
 		job.Version = old.Version + 1
 	}
 	f.jobs[job.ID] = job
+	stored := *job
+	f.versions[job.ID] = append([]*api.Job{&stored}, f.versions[job.ID]...)
 	resp := &api.JobRegisterResponse{JobModifyIndex: f.index}
 	if !job.IsPeriodic() && !job.IsParameterized() {
 		resp.EvalID = f.newEvalLocked(job.ID, "job-register")
@@ -309,6 +335,144 @@ func (f *fakeAgent) getRaft(w http.ResponseWriter, r *http.Request) {
 	f.reply(w, f.raft)
 }
 
+func (f *fakeAgent) jobVersions(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	versions, ok := f.versions[r.PathValue("id")]
+	if !ok {
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	resp := &api.JobVersionsResponse{Versions: versions}
+	if r.URL.Query().Get("diffs") == "true" {
+		resp.Diffs = f.versionDiffs
+	}
+	f.reply(w, resp)
+}
+
+func (f *fakeAgent) jobDeployment(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.deployments[r.PathValue("id")]
+	if !ok {
+		http.Error(w, "no such endpoint", http.StatusNotFound)
+		return
+	}
+	f.reply(w, d)
+}
+
+// readBodyLocked records the body of a write and decodes it into v.
+func (f *fakeAgent) readBodyLocked(w http.ResponseWriter, r *http.Request, v any) bool {
+	body := new(strings.Builder)
+	if err := json.NewDecoder(teeTo(r, body)).Decode(v); err != nil {
+		f.bodies = append(f.bodies, body.String())
+		http.Error(w, "bad request body: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	f.bodies = append(f.bodies, body.String())
+	return true
+}
+
+func (f *fakeAgent) planJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var req api.JobPlanRequest
+	if !f.readBodyLocked(w, r, &req) {
+		return
+	}
+	if f.plan == nil {
+		http.Error(w, "plan failed: no scheduler", http.StatusInternalServerError)
+		return
+	}
+	f.reply(w, f.plan)
+}
+
+func (f *fakeAgent) revertJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var req api.JobRevertRequest
+	if !f.readBodyLocked(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	var target *api.Job
+	for _, v := range f.versions[id] {
+		if v.Version == req.JobVersion {
+			target = v
+		}
+	}
+	if target == nil {
+		http.Error(w, fmt.Sprintf("job %q has no version %d", id, req.JobVersion), http.StatusBadRequest)
+		return
+	}
+	f.index++
+	job := *target
+	job.Version = f.versions[id][0].Version + 1
+	job.JobModifyIndex = f.index
+	f.jobs[id] = &job
+	stored := job
+	f.versions[id] = append([]*api.Job{&stored}, f.versions[id]...)
+	f.reply(w, &api.JobRegisterResponse{EvalID: f.newEvalLocked(id, "job-register"), EvalCreateIndex: f.index, JobModifyIndex: f.index})
+}
+
+// jobEvalWrite answers a write on an existing job with a new evaluation.
+func (f *fakeAgent) jobEvalWrite(trigger string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var req map[string]any
+		if !f.readBodyLocked(w, r, &req) {
+			return
+		}
+		id := r.PathValue("id")
+		if _, ok := f.jobs[id]; !ok {
+			http.Error(w, "job not found", http.StatusNotFound)
+			return
+		}
+		f.index++
+		f.reply(w, &api.JobRegisterResponse{EvalID: f.newEvalLocked(id, trigger), EvalCreateIndex: f.index, JobModifyIndex: f.index})
+	}
+}
+
+func (f *fakeAgent) periodicForce(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := r.PathValue("id")
+	if _, ok := f.jobs[id]; !ok {
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	f.index++
+	f.reply(w, &api.PeriodicForceResponse{EvalID: f.newEvalLocked(id+"/periodic-1700000000", "periodic-job"), EvalCreateIndex: f.index})
+}
+
+func (f *fakeAgent) dispatchJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var req api.JobDispatchRequest
+	if !f.readBodyLocked(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	if _, ok := f.jobs[id]; !ok {
+		http.Error(w, "job not found", http.StatusNotFound)
+		return
+	}
+	f.index++
+	child := id + "/dispatch-1700000000-1a2b3c4d"
+	f.reply(w, &api.JobDispatchResponse{DispatchedJobID: child, EvalID: f.newEvalLocked(child, "job-register"), EvalCreateIndex: f.index, JobCreateIndex: f.index})
+}
+
+func (f *fakeAgent) validateJob(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var req api.JobValidateRequest
+	if !f.readBodyLocked(w, r, &req) {
+		return
+	}
+	f.reply(w, f.validate)
+}
+
 // teeTo copies what is read from r's body into b.
 func teeTo(r *http.Request, b *strings.Builder) *teeReader {
 	return &teeReader{r: r, b: b}
@@ -361,4 +525,28 @@ func deadAddress(t *testing.T) string {
 	addr := srv.URL
 	srv.Close()
 	return addr
+}
+
+// addJob stores job as if it had been registered, as a new version
+// submitted at submitTime unless it names another time.
+func (f *fakeAgent) addJob(job *api.Job) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.index++
+	if job.SubmitTime == 0 {
+		job.SubmitTime = submitTime.UnixNano()
+	}
+	if old := f.jobs[job.ID]; old != nil {
+		job.Version = old.Version + 1
+	}
+	job.JobModifyIndex = f.index
+	f.jobs[job.ID] = job
+	stored := *job
+	f.versions[job.ID] = append([]*api.Job{&stored}, f.versions[job.ID]...)
+}
+
+// testJob is a service job with one group of count instances.
+func testJob(id string, count int) *api.Job {
+	return &api.Job{ID: id, Name: id, Type: api.JobTypeService, Priority: 50, Status: "running",
+		TaskGroups: []*api.TaskGroup{{Name: "frontend", Count: count, Tasks: []*api.Task{{Name: "server", Driver: "mock"}}}}}
 }

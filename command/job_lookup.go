@@ -1,8 +1,11 @@
 package command
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/nomadish/nomadish/api"
 )
@@ -55,4 +58,68 @@ func lookupJob(client *api.Client, id string) (job *api.Job, exact bool, err err
 	default:
 		return nil, false, &ambiguousJobError{prefix: id, matches: matches}
 	}
+}
+
+// resolveJob is lookupJob that prints why it failed through the Ui.
+func (m *Meta) resolveJob(client *api.Client, id string) (*api.Job, bool) {
+	job, _, err := lookupJob(client, id)
+	if err != nil {
+		var nje *noJobError
+		var aje *ambiguousJobError
+		switch {
+		case errors.As(err, &nje), errors.As(err, &aje):
+			m.Ui.Error(err.Error())
+		default:
+			m.apiError(fmt.Sprintf("querying job %q", id), err)
+		}
+		return nil, false
+	}
+	return job, true
+}
+
+// monitorFlags are the flags of commands that create an evaluation and
+// watch it: -detach, -timeout and -verbose.
+type monitorFlags struct {
+	detach  bool
+	verbose bool
+	timeout time.Duration
+}
+
+func (mf *monitorFlags) register(f *flag.FlagSet) {
+	f.BoolVar(&mf.detach, "detach", false, "")
+	f.BoolVar(&mf.verbose, "verbose", false, "")
+	f.DurationVar(&mf.timeout, "timeout", defaultMonitorTimeout, "")
+}
+
+// monitorOptionsUsage documents the flags monitorFlags registers.
+func monitorOptionsUsage() string {
+	return `  -detach
+    Print the evaluation ID and return without watching the evaluation.
+    Default = false
+
+  -timeout=<duration>
+    How long to watch the evaluation before returning and leaving it to
+    finish on its own. Default = ` + defaultMonitorTimeout.String() + `
+
+  -verbose
+    Show full IDs. Default = false`
+}
+
+// followEval prints evalID when detached, otherwise watches it; jobID is
+// named in the hint printed if the watch times out.
+func (m *Meta) followEval(client *api.Client, mf *monitorFlags, evalID, jobID string) int {
+	if mf.detach {
+		m.Ui.Output(evalID)
+		return exitOK
+	}
+	mon := &evalMonitor{ui: m.Ui, client: client, meta: m, timeout: mf.timeout, verbose: mf.verbose, jobID: jobID}
+	return mon.monitor(evalID)
+}
+
+// checkTimeout reports a non-positive -timeout as a usage error.
+func (m *Meta) checkTimeout(mf *monitorFlags, help string) (int, bool) {
+	if mf.timeout <= 0 {
+		return m.usageError(fmt.Sprintf("Invalid -timeout %s: it must be positive, e.g. 30s or 2m", mf.timeout), help), false
+	}
+	return 0, true
 }

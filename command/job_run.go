@@ -20,17 +20,21 @@ func (c *JobRunCommand) Help() string {
 	return strings.TrimSpace(`
 Usage: nomadish job run [options] <path>
 
-  Register the job in the file at <path>, creating it or updating it, then
-  watch the evaluation the registration creates until the schedulers finish
-  it (or -timeout passes).
+  Register the job in the file at <path> ("-" reads standard input),
+  creating it or updating it, then watch the evaluation the registration
+  creates until the schedulers finish it (or -timeout passes), printing
+  each placement as it is made.
 
-  The file holds a JSON job: either {"Job": {...}}, as the HTTP API takes
-  it, or a bare job object. HCL job files are not supported yet.
+  The file is an HCL job file, or a JSON job (with -json, or a name ending
+  in .json). An HCL file is parsed and checked here first: every problem is
+  printed at once with its file:line:col, and nothing is sent. Variables
+  declared by "variable" blocks are set with -var, -var-file or
+  NOMADISH_VAR_<name> environment variables.
 
   Exit codes: 0 when the job was registered and its evaluation completed
   (or is still pending at the timeout, or -detach was given); 1 on errors,
-  including a job the server rejects; 2 when the evaluation failed or could
-  not place every allocation.
+  including a job file with problems or a job the server rejects; 2 when
+  the evaluation failed or could not place every allocation.
 
 ` + generalOptionsUsage() + `
 
@@ -38,13 +42,19 @@ Run Options:
 
   -check-index=<index>
     Register the job only if its current job modify index is <index>, as
-    shown by "nomadish job status -json". 0 means only if the job does not
-    exist yet. Guards against overwriting someone else's change.
+    printed by "nomadish job plan". 0 means only if the job does not exist
+    yet. Guards against overwriting someone else's change.
     Default = not checked
 
   -detach
     Print the evaluation ID and return without watching the evaluation.
     Default = false
+
+` + jobFileOptionsUsage() + `
+
+  -output
+    Print the parsed job as JSON ({"Job": ...}, as PUT /v1/jobs takes it)
+    and exit without submitting it. Default = false
 
   -timeout=<duration>
     How long to watch the evaluation before returning and leaving it to
@@ -58,14 +68,17 @@ Run Options:
 func (c *JobRunCommand) Synopsis() string { return "Run a new job or update an existing one" }
 
 func (c *JobRunCommand) Run(args []string) int {
-	var detach, verbose bool
+	var detach, verbose, output bool
 	var timeout time.Duration
+	var jf jobFileFlags
 	checkIndex := &optionalUint{}
 	f := c.FlagSet("job run")
 	f.BoolVar(&detach, "detach", false, "")
 	f.BoolVar(&verbose, "verbose", false, "")
+	f.BoolVar(&output, "output", false, "")
 	f.DurationVar(&timeout, "timeout", defaultMonitorTimeout, "")
 	f.Var(checkIndex, "check-index", "")
+	jf.register(f)
 	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
 		return code
 	}
@@ -77,10 +90,12 @@ func (c *JobRunCommand) Run(args []string) int {
 		return c.usageError(fmt.Sprintf("Invalid -timeout %s: it must be positive, e.g. 30s or 2m", timeout), c.Help())
 	}
 
-	job, err := readJobFile(args[0])
-	if err != nil {
-		c.Ui.Error(fmt.Sprintf("Error reading job file: %s", err))
+	job, ok := c.loadJobOrReport(args[0], &jf)
+	if !ok {
 		return exitError
+	}
+	if output {
+		return c.printJSON(map[string]*api.Job{"Job": job})
 	}
 	client, ok := c.client()
 	if !ok {

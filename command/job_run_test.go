@@ -274,3 +274,27 @@ func TestJobRunPeriodicJobHasNoEvaluation(t *testing.T) {
 		t.Fatalf("output = %s", ui.OutputWriter.String())
 	}
 }
+
+func TestJobRunFromStdin(t *testing.T) {
+	f := newFakeAgent(t)
+	meta, ui, _ := testMeta(t)
+	meta.stdin = strings.NewReader(webJobJSON)
+	if code := (&JobRunCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-detach", "-json", "-"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	if f.jobs["web"] == nil {
+		t.Fatalf("job not registered; requests %v", f.requests)
+	}
+}
+
+func TestJobRunOutputDoesNotSubmit(t *testing.T) {
+	f := newFakeAgent(t)
+	meta, ui, _ := testMeta(t)
+	path := writeJobFile(t, "web.json", webJobJSON)
+	if code := (&JobRunCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-output", path}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	if !strings.HasPrefix(ui.OutputWriter.String(), "{\n  \"Job\": {\n    \"ID\": \"web\"") || len(f.requests) != 0 {
+		t.Fatalf("output %s, requests %v", ui.OutputWriter.String(), f.requests)
+	}
+}

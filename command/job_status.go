@@ -31,8 +31,8 @@ Usage: nomadish job status [options] [<job>]
 
   Display the status of jobs. With no argument, list every job in the
   namespace. With a job ID, or a unique prefix of one, show that job: its
-  settings, a summary of its allocations per task group, and its
-  allocations.
+  settings, a summary of its allocations per task group, its latest
+  deployment, and its allocations.
 
 ` + generalOptionsUsage() + `
 
@@ -147,6 +147,12 @@ func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbos
 	}
 	c.Ui.Output("\n" + c.formatSummary(job, summary))
 
+	if !job.IsPeriodic() && !job.IsParameterized() {
+		if d := c.latestDeployment(client, job.ID); d != nil {
+			c.Ui.Output("\n" + formatDeployment(d, verbose))
+		}
+	}
+
 	allocs, _, err := client.Jobs().Allocations(job.ID, nil)
 	if err != nil {
 		c.apiError(fmt.Sprintf("querying allocations of job %q", job.ID), err)
@@ -229,4 +235,57 @@ func jobStatusLabel(status string, stop bool) string {
 		return "dead (stopped)"
 	}
 	return status
+}
+
+// latestDeployment reads the job's newest deployment; nil when it has none
+// or the agent cannot say (older agents answer 404), which only leaves the
+// section out.
+func (c *JobStatusCommand) latestDeployment(client *api.Client, jobID string) *api.Deployment {
+	d, _, err := client.Jobs().LatestDeployment(jobID, nil)
+	switch {
+	case err == nil:
+		return d
+	case api.IsNotFound(err):
+		return nil
+	default:
+		c.Ui.Warn(fmt.Sprintf("Could not read the latest deployment of job %q: %s", jobID, err))
+		return nil
+	}
+}
+
+// formatDeployment renders a deployment's status and per-group progress.
+func formatDeployment(d *api.Deployment, verbose bool) string {
+	var b strings.Builder
+	b.WriteString("Latest Deployment\n")
+	b.WriteString(formatKV([]string{
+		"ID|" + shortID(d.ID, verbose),
+		"Status|" + d.Status,
+		"Description|" + d.StatusDescription,
+	}))
+	if len(d.TaskGroups) == 0 {
+		return b.String()
+	}
+	groups := make([]string, 0, len(d.TaskGroups))
+	canaries := false
+	for g, st := range d.TaskGroups {
+		groups = append(groups, g)
+		canaries = canaries || st.DesiredCanaries > 0
+	}
+	sort.Strings(groups)
+	header := "Task Group|Desired|Placed|Healthy|Unhealthy"
+	if canaries {
+		header = "Task Group|Promoted|Desired|Canaries|Placed|Healthy|Unhealthy"
+	}
+	rows := []string{header}
+	for _, g := range groups {
+		st := d.TaskGroups[g]
+		if canaries {
+			rows = append(rows, fmt.Sprintf("%s|%t|%d|%d|%d|%d|%d", g, st.Promoted, st.DesiredTotal, st.DesiredCanaries, st.PlacedAllocs, st.HealthyAllocs, st.UnhealthyAllocs))
+		} else {
+			rows = append(rows, fmt.Sprintf("%s|%d|%d|%d|%d", g, st.DesiredTotal, st.PlacedAllocs, st.HealthyAllocs, st.UnhealthyAllocs))
+		}
+	}
+	b.WriteString("\n\nDeployed\n")
+	b.WriteString(formatList(rows))
+	return b.String()
 }

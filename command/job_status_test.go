@@ -11,16 +11,6 @@ import (
 
 var submitTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 
-// addJob stores a registered job in the fake agent.
-func (f *fakeAgent) addJob(job *api.Job) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if job.SubmitTime == 0 {
-		job.SubmitTime = submitTime.UnixNano()
-	}
-	f.jobs[job.ID] = job
-}
-
 func TestJobStatusListsJobs(t *testing.T) {
 	f := newFakeAgent(t)
 	f.addJob(&api.Job{ID: "web", Type: "service", Priority: 50, Status: "running"})
@@ -202,4 +192,39 @@ func containsRequest(f *fakeAgent, req string) bool {
 		}
 	}
 	return false
+}
+
+func TestJobStatusLatestDeployment(t *testing.T) {
+	f := newFakeAgent(t)
+	f.addJob(testJob("web", 2))
+	f.deployments["web"] = &api.Deployment{ID: "dddddddd-0000-0000-0000-000000000000", JobID: "web", Status: "running",
+		StatusDescription: "Deployment is running",
+		TaskGroups:        map[string]*api.DeploymentState{"frontend": {DesiredTotal: 2, PlacedAllocs: 1, HealthyAllocs: 1}}}
+	meta, ui, _ := testMeta(t)
+	if code := (&JobStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "web"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	want := "Latest Deployment\nID          = dddddddd\nStatus      = running\nDescription = Deployment is running\n\nDeployed\nTask Group  Desired  Placed  Healthy  Unhealthy\nfrontend    2        1       1        0"
+	if !strings.Contains(ui.OutputWriter.String(), want) {
+		t.Fatalf("output lacks\n%s\n---\n%s", want, ui.OutputWriter.String())
+	}
+}
+
+// Without deployments (the agent answers 404, or null) the section is
+// left out and the command still succeeds.
+func TestJobStatusWithoutDeployment(t *testing.T) {
+	f := newFakeAgent(t)
+	f.addJob(testJob("web", 2))
+	meta, ui, _ := testMeta(t)
+	if code := (&JobStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "web"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	if strings.Contains(ui.OutputWriter.String(), "Latest Deployment") || ui.ErrorWriter.String() != "" {
+		t.Fatalf("stdout %s\nstderr %s", ui.OutputWriter.String(), ui.ErrorWriter.String())
+	}
+	f.deployments["web"] = nil
+	meta, ui, _ = testMeta(t)
+	if code := (&JobStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "web"}); code != 0 || strings.Contains(ui.OutputWriter.String(), "Latest Deployment") {
+		t.Fatalf("null deployment: exit %d\n%s", code, ui.OutputWriter.String())
+	}
 }

@@ -30,9 +30,9 @@ func TestParseJobJSONErrors(t *testing.T) {
 		{"web.json", "{\n  \"ID\": \"web\",\n  \"Type\": \"service\"\n  \"Priority\": 50\n}", `web.json:4:3: invalid JSON: invalid character '"' after object key:value pair`},
 		{"web.json", "{\"Job\": {\n  \"TaskGroups\": [{\"Count\": \"two\"}]\n}}", `web.json:2:28: TaskGroups.Count: a JSON string cannot be used as int`},
 		{"web.json", "{\"ID\": \"web\",", `web.json:1:13: invalid JSON: unexpected end of JSON input`},
-		{"web.json", "[1, 2]", `web.json:1:1: the job must be a JSON object, not a JSON array`},
+		{"web.json", "[1, 2]", `web.json: not a JSON object`},
 		{"web.json", "  \n", `web.json: file is empty`},
-		{"web.hcl", `job "web" {}`, `web.hcl: HCL job files are not supported yet`},
+		{"web.hcl", `job "web" {}`, `web.hcl: not a JSON object; want a JSON job`},
 		{"web.json", `{"Job": null}`, `web.json: "Job" is null`},
 	}
 	for _, tc := range cases {

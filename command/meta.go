@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -21,6 +23,9 @@ type Meta struct {
 	// clock so that monitors give up without anyone sleeping.
 	now   func() time.Time
 	pause func(time.Duration)
+
+	// stdin is what "-" reads as a file; nil means os.Stdin.
+	stdin io.Reader
 
 	// General flags, filled by FlagSet.
 	address   string
@@ -101,6 +106,13 @@ func (m *Meta) apiError(doing string, err error) {
 	if errors.As(err, &ce) {
 		m.Ui.Error(fmt.Sprintf("Is a nomadish agent running at %s? Set -address or %s to reach another one.", ce.Address, api.EnvAddress))
 	}
+}
+
+func (m *Meta) stdinReader() io.Reader {
+	if m.stdin != nil {
+		return m.stdin
+	}
+	return os.Stdin
 }
 
 func (m *Meta) clockNow() time.Time {

@@ -85,6 +85,9 @@ type Config struct {
 	// BlockingJitter returns the random extra wait added to a blocking
 	// query's MaxQueryTime, given the upper bound; nil means uniform.
 	BlockingJitter func(max time.Duration) time.Duration
+	// Clock drives scheduled leader duties (periodic launches); nil means
+	// the wall clock.
+	Clock Clock
 }
 
 // DefaultConfig returns a configuration for a server in region "global",

@@ -20,8 +20,9 @@ type FSM struct {
 	logger hclog.Logger
 	state  atomic.Pointer[state.StateStore]
 
-	hookMu   sync.RWMutex // guards evalHook
+	hookMu   sync.RWMutex // guards evalHook and jobHook
 	evalHook func(evals []*structs.Evaluation)
+	jobHook  func(namespace, jobID string)
 }
 
 // NewFSM returns an FSM over store.
@@ -44,6 +45,25 @@ func (f *FSM) SetEvalHook(fn func(evals []*structs.Evaluation)) {
 	f.hookMu.Lock()
 	f.evalHook = fn
 	f.hookMu.Unlock()
+}
+
+// SetJobHook registers fn to be called after every applied job
+// registration or deregistration, with the job's namespace and ID (the
+// leader's periodic dispatcher uses it to track periodic jobs). fn must
+// not block. nil removes it.
+func (f *FSM) SetJobHook(fn func(namespace, jobID string)) {
+	f.hookMu.Lock()
+	f.jobHook = fn
+	f.hookMu.Unlock()
+}
+
+func (f *FSM) jobApplied(namespace, jobID string) {
+	f.hookMu.RLock()
+	fn := f.jobHook
+	f.hookMu.RUnlock()
+	if fn != nil {
+		fn(namespace, jobID)
+	}
 }
 
 func (f *FSM) evalsApplied(evals []*structs.Evaluation) {
@@ -147,6 +167,7 @@ func (f *FSM) applyJobRegister(buf []byte, index uint64) error {
 	if err := st.UpsertJob(index, req.Job); err != nil {
 		return err
 	}
+	f.jobApplied(req.Job.Namespace, req.Job.ID)
 	return f.upsertEvals(st, index, req.Eval)
 }
 
@@ -177,6 +198,7 @@ func (f *FSM) applyJobDeregister(buf []byte, index uint64) error {
 			}
 		}
 	}
+	f.jobApplied(ns, req.JobID)
 	return f.upsertEvals(st, index, req.Eval)
 }
 

@@ -211,7 +211,8 @@ func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse)
 	})
 }
 
-// GetJobVersions returns a job's stored versions, newest first.
+// GetJobVersions returns a job's stored versions, newest first, and with
+// Diffs the change each version made to the one before it.
 func (j *Job) GetJobVersions(args *structs.JobVersionsRequest, reply *structs.JobVersionsResponse) error {
 	if done, err := j.srv.forward("Job.GetJobVersions", args, args, reply); done {
 		return err
@@ -225,6 +226,17 @@ func (j *Job) GetJobVersions(args *structs.JobVersionsRequest, reply *structs.Jo
 				return err
 			}
 			reply.Versions = versions
+			reply.Diffs = nil
+			if args.Diffs {
+				// Diffs[i] is the change from Versions[i+1] to Versions[i].
+				for i := 0; i+1 < len(versions); i++ {
+					diff, err := versions[i+1].Diff(versions[i], false)
+					if err != nil {
+						return fmt.Errorf("diff versions %d and %d of job %q: %w", versions[i+1].Version, versions[i].Version, args.JobID, err)
+					}
+					reply.Diffs = append(reply.Diffs, diff)
+				}
+			}
 			if len(versions) > 0 {
 				reply.Index = versions[0].ModifyIndex
 				return nil

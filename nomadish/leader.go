@@ -89,10 +89,14 @@ func (s *Server) leaderLoop(stopCh chan struct{}) {
 //
 // Leader duties added by other files (eval broker, plan applier, heartbeat
 // timers, deployment watcher) are started here.
-func (s *Server) establishLeadership(stopCh chan struct{}) {}
+func (s *Server) establishLeadership(stopCh chan struct{}) {
+	s.periodic.SetEnabled(true)
+}
 
 // revokeLeadership stops what establishLeadership started.
-func (s *Server) revokeLeadership() {}
+func (s *Server) revokeLeadership() {
+	s.periodic.SetEnabled(false)
+}
 
 // reconcile brings Raft's peers in line with the whole LAN pool.
 func (s *Server) reconcile() {

@@ -50,61 +50,76 @@ func newConnPool(logger hclog.Logger, maxIdle time.Duration) *connPool {
 	return p
 }
 
-// RPC calls method on the server at addr.
+// RPC calls method on the server at addr. A session taken from the pool
+// may have died since its last use (the peer restarted, the network
+// dropped it); when the call fails on such a reused session it is retried
+// once on a fresh connection.
 func (p *connPool) RPC(addr, method string, args, reply interface{}) error {
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "rpc", "outbound"}, time.Now(), []metrics.Label{{Name: "method", Value: method}})
-	c, err := p.acquire(addr)
+	err, reused := p.call(addr, method, args, reply)
+	if err != nil && reused && errors.Is(err, errTransport) {
+		p.logger.Debug("retrying rpc on a fresh connection", "method", method, "addr", addr, "error", err)
+		err, _ = p.call(addr, method, args, reply)
+	}
+	return err
+}
+
+// errTransport marks a failure of the connection rather than of the call.
+var errTransport = errors.New("transport")
+
+func (p *connPool) call(addr, method string, args, reply interface{}) (err error, reused bool) {
+	c, reused, err := p.acquire(addr)
 	if err != nil {
-		return fmt.Errorf("rpc %s to %s: %w", method, addr, err)
+		return fmt.Errorf("rpc %s to %s: %w", method, addr, err), false
 	}
 	defer p.release(c)
 
 	stream, err := c.session.Open()
 	if err != nil {
 		p.drop(c)
-		return fmt.Errorf("rpc %s to %s: open stream: %w", method, addr, err)
+		return fmt.Errorf("rpc %s to %s: open stream: %w: %w", method, addr, errTransport, err), reused
 	}
 	codec := msgpackrpc.NewCodecFromHandle(true, true, stream, structs.MsgpackHandle)
 	err = msgpackrpc.CallWithCodec(codec, method, args, reply)
 	codec.Close()
 	if err == nil {
-		return nil
+		return nil, reused
 	}
 	var serverErr rpc.ServerError
 	if errors.As(err, &serverErr) {
-		return decodeRPCError(string(serverErr))
+		return decodeRPCError(string(serverErr)), reused
 	}
 	// The connection itself failed; the next call dials afresh.
 	p.drop(c)
-	return fmt.Errorf("rpc %s to %s: %w", method, addr, err)
+	return fmt.Errorf("rpc %s to %s: %w: %w", method, addr, errTransport, err), reused
 }
 
-func (p *connPool) acquire(addr string) (*poolConn, error) {
+func (p *connPool) acquire(addr string) (c *poolConn, reused bool, err error) {
 	p.mu.Lock()
 	if c, ok := p.conns[addr]; ok && !c.session.IsClosed() {
 		c.refs.Add(1)
 		p.mu.Unlock()
-		return c, nil
+		return c, true, nil
 	}
 	p.mu.Unlock()
 
 	select {
 	case <-p.shutdown:
-		return nil, errShutdown
+		return nil, false, errShutdown
 	default:
 	}
 	conn, err := net.DialTimeout("tcp", addr, poolDialTimeout)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if _, err := conn.Write([]byte{byte(rpcMultiplex)}); err != nil {
 		conn.Close()
-		return nil, err
+		return nil, false, err
 	}
 	session, err := yamux.Client(conn, yamuxConfig(p.logger))
 	if err != nil {
 		conn.Close()
-		return nil, err
+		return nil, false, err
 	}
 	fresh := &poolConn{addr: addr, session: session}
 	fresh.lastUsed.Store(time.Now().UnixNano())
@@ -115,11 +130,11 @@ func (p *connPool) acquire(addr string) (*poolConn, error) {
 		// Another caller dialled first; use theirs.
 		session.Close()
 		c.refs.Add(1)
-		return c, nil
+		return c, true, nil
 	}
 	fresh.refs.Add(1)
 	p.conns[addr] = fresh
-	return fresh, nil
+	return fresh, false, nil
 }
 
 func (p *connPool) release(c *poolConn) {

@@ -32,6 +32,9 @@ type Server struct {
 	raftTransport raft.Transport
 	raftLayer     *raftLayer // nil when Config.RaftTransport is set
 
+	// periodic launches periodic jobs' children while this server leads.
+	periodic *periodicDispatcher
+
 	listener     net.Listener
 	rpcAdvertise *net.TCPAddr
 	rpcServer    *rpc.Server
@@ -108,6 +111,8 @@ func (s *Server) start() error {
 		return err
 	}
 	s.fsm = NewFSM(store, s.config.Logger)
+	s.periodic = newPeriodicDispatcher(s.clock(), s.logger, s.State, s.periodicLaunch)
+	s.fsm.SetJobHook(s.periodic.JobChanged)
 
 	if err := s.setupListener(); err != nil {
 		return err
@@ -183,6 +188,9 @@ func (s *Server) Shutdown() error {
 	s.shutdownOnce.Do(func() {
 		s.logger.Info("shutting down server")
 		close(s.shutdownCh)
+		if s.periodic != nil {
+			s.periodic.SetEnabled(false)
+		}
 		if s.serfLAN != nil {
 			s.serfLAN.Shutdown()
 		}

@@ -117,13 +117,19 @@ type methods map[string]handlerFunc
 // handlers depend on the method; other methods get 405 naming the allowed
 // ones.
 func (s *HTTPServer) route(pattern string, m methods) {
+	s.mux.Handle(pattern, s.wrap(m.dispatch()))
+}
+
+// dispatch returns a handler that picks the method's handler, or answers
+// 405 naming the allowed methods.
+func (m methods) dispatch() handlerFunc {
 	allowed := make([]string, 0, len(m))
 	for k := range m {
 		allowed = append(allowed, k)
 	}
 	sort.Strings(allowed)
 	allow := strings.Join(allowed, ", ")
-	s.mux.Handle(pattern, s.wrap(func(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	return func(w http.ResponseWriter, r *http.Request) (interface{}, error) {
 		h, ok := m[r.Method]
 		if !ok {
 			w.Header().Set("Allow", allow)
@@ -131,7 +137,7 @@ func (s *HTTPServer) route(pattern string, m methods) {
 				Msg: fmt.Sprintf("method %s not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)}
 		}
 		return h(w, r)
-	}))
+	}
 }
 
 // written tells wrap that the handler has written the response itself.

@@ -12,16 +12,40 @@ func (s *HTTPServer) registerJobRoutes() {
 		http.MethodPut:  s.jobRegister,
 		http.MethodPost: s.jobRegister,
 	})
-	s.route("/v1/job/{id}", methods{
-		http.MethodGet:    s.jobGet,
-		http.MethodPut:    s.jobUpdate,
-		http.MethodPost:   s.jobUpdate,
-		http.MethodDelete: s.jobDeregister,
-	})
-	s.route("/v1/job/{id}/allocations", methods{http.MethodGet: s.jobAllocations})
-	s.route("/v1/job/{id}/evaluations", methods{http.MethodGet: s.jobEvaluations})
-	s.route("/v1/job/{id}/versions", methods{http.MethodGet: s.jobVersions})
-	s.route("/v1/job/{id}/summary", methods{http.MethodGet: s.jobSummary})
+	s.registerJobOpsRoutes()
+	for _, jr := range s.jobRoutes() {
+		s.route("/v1/job/{id}"+jr.suffix, jr.methods)
+	}
+	s.mux.Handle("/v1/job/{rest...}", s.wrap(unescapedJobHandler(s.jobRoutes())))
+}
+
+// jobRoute is one resource under /v1/job/:id, by path suffix ("" is the
+// job itself).
+type jobRoute struct {
+	suffix  string
+	methods methods
+}
+
+// jobRoutes lists the resources under /v1/job/:id.
+func (s *HTTPServer) jobRoutes() []jobRoute {
+	return []jobRoute{
+		{"", methods{
+			http.MethodGet:    s.jobGet,
+			http.MethodPut:    s.jobUpdate,
+			http.MethodPost:   s.jobUpdate,
+			http.MethodDelete: s.jobDeregister,
+		}},
+		{"/allocations", methods{http.MethodGet: s.jobAllocations}},
+		{"/evaluations", methods{http.MethodGet: s.jobEvaluations}},
+		{"/versions", methods{http.MethodGet: s.jobVersions}},
+		{"/summary", methods{http.MethodGet: s.jobSummary}},
+		{"/plan", methods{http.MethodPut: s.jobPlan, http.MethodPost: s.jobPlan}},
+		{"/revert", methods{http.MethodPut: s.jobRevert, http.MethodPost: s.jobRevert}},
+		{"/scale", methods{http.MethodGet: s.jobScaleStatus, http.MethodPut: s.jobScale, http.MethodPost: s.jobScale}},
+		{"/dispatch", methods{http.MethodPut: s.jobDispatch, http.MethodPost: s.jobDispatch}},
+		{"/periodic/force", methods{http.MethodPut: s.jobPeriodicForce, http.MethodPost: s.jobPeriodicForce}},
+		{"/evaluate", methods{http.MethodPut: s.jobEvaluate, http.MethodPost: s.jobEvaluate}},
+	}
 }
 
 // jobRegisterBody is the body of PUT /v1/jobs and PUT /v1/job/:id.
@@ -80,7 +104,7 @@ func (s *HTTPServer) jobUpdate(w http.ResponseWriter, r *http.Request) (interfac
 
 func (s *HTTPServer) register(w http.ResponseWriter, r *http.Request, pathID string) (interface{}, error) {
 	var body jobRegisterBody
-	if err := decodeBody(r, &body); err != nil {
+	if err := decodeJobBody(r, &body, func() *structs.Job { return body.Job }); err != nil {
 		return nil, err
 	}
 	if body.Job == nil {

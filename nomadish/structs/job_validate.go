@@ -6,9 +6,14 @@ import (
 	"time"
 )
 
-// validIdentifier is what a job ID, group or task name may look like: no
-// spaces or slashes, so it is safe in URLs and file paths.
+// validIdentifier is what a group or task name may look like: no spaces
+// or slashes, so it is safe in URLs and file paths.
 var validIdentifier = regexp.MustCompile(`^[a-zA-Z0-9_\-.]+$`)
+
+// validJobID is what a job ID may look like: as an identifier, plus "/",
+// which the IDs of dispatched and periodic children contain
+// ("batch/periodic-1700000000"). Clients path-escape IDs in URLs.
+var validJobID = regexp.MustCompile(`^[a-zA-Z0-9_\-./]+$`)
 
 const maxIdentifierLength = 128
 
@@ -104,7 +109,7 @@ func (j *Job) Validate() error {
 		v.fail("Job", "missing; the request body must be {\"Job\": {...}}")
 		return v.err()
 	}
-	validateIdentifier(v, "ID", j.ID)
+	validateJobID(v, j.ID)
 	if j.Name == "" && j.ID != "" {
 		v.fail("Name", "required")
 	}
@@ -164,6 +169,7 @@ func (j *Job) Validate() error {
 		if j.Periodic.Spec == "" && len(j.Periodic.Specs) == 0 {
 			v.fail("Periodic.Spec", "required: a cron expression such as \"*/15 * * * *\"")
 		}
+		j.Periodic.validate(v.at("Periodic"))
 	}
 	if p := j.ParameterizedJob; p != nil {
 		if j.Type != JobTypeBatch && j.Type != JobTypeSysBatch {
@@ -369,6 +375,26 @@ func validateIdentifier(v validator, field, value string) {
 		v.fail(field, "must be at most %d characters, got %d", maxIdentifierLength, len(value))
 	case !validIdentifier.MatchString(value):
 		v.fail(field, "%q may contain only letters, digits, '_', '-' and '.'", value)
+	}
+}
+
+// validateJobID is validateIdentifier for job IDs, which may contain "/"
+// but not start or end with one, nor hold an empty or dot segment.
+func validateJobID(v validator, id string) {
+	switch {
+	case id == "":
+		v.fail("ID", "required")
+	case len(id) > maxIdentifierLength:
+		v.fail("ID", "must be at most %d characters, got %d", maxIdentifierLength, len(id))
+	case !validJobID.MatchString(id):
+		v.fail("ID", "%q may contain only letters, digits, '_', '-', '.' and '/'", id)
+	default:
+		for _, seg := range strings.Split(id, "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				v.fail("ID", "%q must not start or end with '/' or hold an empty, \".\" or \"..\" segment", id)
+				return
+			}
+		}
 	}
 }
 

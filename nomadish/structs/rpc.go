@@ -163,31 +163,6 @@ type JobVersionsResponse struct {
 	QueryMeta
 }
 
-// JobDiff is a structural difference between two job versions; filled in by
-// the job-versions diff work.
-type JobDiff struct {
-	Type    string
-	ID      string
-	Fields  []*FieldDiff
-	Objects []*ObjectDiff
-}
-
-// FieldDiff is one changed field.
-type FieldDiff struct {
-	Type        string
-	Name        string
-	Old, New    string
-	Annotations []string
-}
-
-// ObjectDiff is one changed nested object.
-type ObjectDiff struct {
-	Type    string
-	Name    string
-	Fields  []*FieldDiff
-	Objects []*ObjectDiff
-}
-
 // JobSummaryResponse returns a job's summary.
 type JobSummaryResponse struct {
 	JobSummary *JobSummary

@@ -1,0 +1,8 @@
+job "web" {
+  group "cache" {
+    count = 
+    task "redis" {
+      driver = "docker"
+    }
+  }
+}

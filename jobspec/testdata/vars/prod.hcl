@@ -1,0 +1,2 @@
+image = "redis:7-prod"
+count = 4

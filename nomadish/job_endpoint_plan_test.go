@@ -1,0 +1,115 @@
+package nomadish
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+func planJob(t *testing.T, s *Server, job *structs.Job) *structs.JobPlanResponse {
+	t.Helper()
+	var resp structs.JobPlanResponse
+	if err := s.RPC("Job.Plan", &structs.JobPlanRequest{Job: job, Diff: true}, &resp); err != nil {
+		t.Fatalf("plan %s: %v", job.ID, err)
+	}
+	return &resp
+}
+
+func TestJobPlan_NewJobPlacesEverythingAndWritesNothing(t *testing.T) {
+	s := testServer(t, nil)
+	waitForLeader(t, s)
+	before, _ := s.State().LatestIndex()
+
+	resp := planJob(t, s, mockJob("web"))
+	if resp.JobModifyIndex != 0 || resp.Diff == nil || resp.Diff.Type != structs.DiffTypeAdded {
+		t.Fatalf("plan = %+v diff = %+v", resp, resp.Diff)
+	}
+	du := resp.Annotations.DesiredTGUpdates["web"]
+	if du == nil || du.Place != 2 || du.Ignore != 0 {
+		t.Fatalf("desired updates = %+v", du)
+	}
+	if u := resp.Diff.TaskGroups[0].Updates; u[structs.UpdateTypeCreate] != 2 {
+		t.Fatalf("group updates = %v", u)
+	}
+	if resp.CreatedEvals == nil || len(resp.CreatedEvals) != 0 {
+		t.Fatalf("created evals = %v", resp.CreatedEvals)
+	}
+	after, _ := s.State().LatestIndex()
+	if after != before {
+		t.Fatalf("plan wrote to the state store: index %d -> %d", before, after)
+	}
+	if j, _ := s.State().JobByID(nil, "default", "web"); j != nil {
+		t.Fatal("plan registered the job")
+	}
+}
+
+func TestJobPlan_DiffAnnotationsAndCheckIndex(t *testing.T) {
+	s := testServer(t, nil)
+	waitForLeader(t, s)
+	reg := registerJob(t, s, mockJob("web"))
+
+	// Unchanged: everything ignored, no diff.
+	resp := planJob(t, s, mockJob("web"))
+	if resp.JobModifyIndex != reg.JobModifyIndex || resp.Diff.Type != structs.DiffTypeNone {
+		t.Fatalf("unchanged plan = %+v, diff %s", resp, resp.Diff.Type)
+	}
+	if du := resp.Annotations.DesiredTGUpdates["web"]; du.Ignore != 2 {
+		t.Fatalf("unchanged desired updates = %+v", du)
+	}
+
+	// Count up and a destructive config change.
+	job := mockJob("web")
+	job.TaskGroups[0].Count = 3
+	job.TaskGroups[0].Tasks[0].Config["run_for"] = "2h"
+	resp = planJob(t, s, job)
+	du := resp.Annotations.DesiredTGUpdates["web"]
+	if du.Place != 1 || du.DestructiveUpdate != 2 || du.Ignore != 0 {
+		t.Fatalf("destructive desired updates = %+v", du)
+	}
+	task := resp.Diff.TaskGroups[0].Tasks[0]
+	if task.Annotations[0] != structs.AnnotationForcesDestructiveUpdate {
+		t.Fatalf("task annotations = %v", task.Annotations)
+	}
+	if u := resp.Diff.TaskGroups[0].Updates; u[structs.UpdateTypeCreate] != 1 || u[structs.UpdateTypeDestructiveUpdate] != 2 {
+		t.Fatalf("group updates = %v", u)
+	}
+
+	// An in-place change with fewer allocations.
+	job = mockJob("web")
+	job.TaskGroups[0].Count = 1
+	job.TaskGroups[0].Tasks[0].Meta = map[string]string{"build": "42"}
+	resp = planJob(t, s, job)
+	if du := resp.Annotations.DesiredTGUpdates["web"]; du.Stop != 1 || du.InPlaceUpdate != 1 {
+		t.Fatalf("in-place desired updates = %+v", du)
+	}
+
+	// Without Diff the diff is left out; the annotations stay.
+	var noDiff structs.JobPlanResponse
+	if err := s.RPC("Job.Plan", &structs.JobPlanRequest{Job: mockJob("web")}, &noDiff); err != nil {
+		t.Fatal(err)
+	}
+	if noDiff.Diff != nil || noDiff.Annotations == nil {
+		t.Fatalf("plan without diff = %+v", noDiff)
+	}
+}
+
+func TestJobPlan_InvalidJobAndPeriodicLaunch(t *testing.T) {
+	clock := newFakeClock(time.Date(2024, 1, 15, 10, 7, 0, 0, time.UTC))
+	s := testServer(t, func(c *Config) { c.Clock = clock })
+	waitForLeader(t, s)
+
+	bad := mockJob("web")
+	bad.TaskGroups[0].Count = -1
+	var resp structs.JobPlanResponse
+	err := s.RPC("Job.Plan", &structs.JobPlanRequest{Job: bad}, &resp)
+	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), "TaskGroups[0].Count") {
+		t.Fatalf("invalid plan err = %v", err)
+	}
+
+	got := planJob(t, s, periodicJob("report", "*/15 * * * *"))
+	if want := time.Date(2024, 1, 15, 10, 15, 0, 0, time.UTC); !got.NextPeriodicLaunch.Equal(want) {
+		t.Fatalf("next periodic launch = %s, want %s", got.NextPeriodicLaunch, want)
+	}
+}

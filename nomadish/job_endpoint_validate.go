@@ -1,0 +1,51 @@
+package nomadish
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// Validate checks a job the way Register would, without registering it.
+// An invalid job is a successful answer listing every problem; only a
+// failure to answer is an RPC error. The job is canonicalized first, so
+// defaults Nomad documents are not reported missing.
+func (j *Job) Validate(args *structs.JobValidateRequest, reply *structs.JobValidateResponse) error {
+	if done, err := j.srv.forward("Job.Validate", args, args, reply); done {
+		return err
+	}
+	job := args.Job.Copy()
+	if job != nil {
+		if job.Namespace == "" {
+			job.Namespace = args.RequestNamespace()
+		}
+		if job.Region == "" {
+			job.Region = j.srv.Region()
+		}
+		job.Canonicalize()
+	}
+	reply.ValidationErrors = validationProblems(job.Validate())
+	if job != nil && job.Region != j.srv.Region() {
+		reply.ValidationErrors = append(reply.ValidationErrors,
+			"Region: "+strconv.Quote(job.Region)+" does not match region "+strconv.Quote(j.srv.Region())+" the job was sent to; send it with ?region="+job.Region)
+	}
+	reply.Error = strings.Join(reply.ValidationErrors, "\n")
+	return nil
+}
+
+// validationProblems lists the problems of a validation error, one
+// "Path: message" each.
+func validationProblems(err error) []string {
+	out := []string{}
+	if err == nil {
+		return out
+	}
+	if ve, ok := err.(*structs.ValidationError); ok {
+		for _, p := range ve.Problems {
+			out = append(out, p.String())
+		}
+		return out
+	}
+	return append(out, err.Error())
+}
