@@ -27,13 +27,18 @@ func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation)
 			existing := raw.(*structs.Allocation)
 			alloc.CreateIndex = existing.CreateIndex
 			alloc.CreateTime = existing.CreateTime
-			alloc.ClientStatus = existing.ClientStatus
-			alloc.ClientDescription = existing.ClientDescription
+			// The client owns its status, except that the server marks
+			// allocations of a dead node lost (or unknown when disconnected).
+			switch alloc.ClientStatus {
+			case structs.AllocClientStatusLost, structs.AllocClientStatusUnknown:
+			default:
+				alloc.ClientStatus = existing.ClientStatus
+				alloc.ClientDescription = existing.ClientDescription
+			}
 			alloc.TaskStates = existing.TaskStates
 			if alloc.Job == nil {
 				alloc.Job = existing.Job
 			}
-			// A stop carrying a client status (lost) overrides the client.
 		} else {
 			alloc.CreateIndex = index
 			if alloc.ClientStatus == "" {

@@ -251,3 +251,23 @@ func TestAbandon(t *testing.T) {
 		t.Fatal("abandon channel not closed")
 	}
 }
+
+func TestUpsertAllocsLetsTheServerMarkLost(t *testing.T) {
+	s := testStore(t)
+	job := testJob("web")
+	must(t, s.UpsertJob(1, job))
+	a := testAlloc(job, "a1", "n1")
+	must(t, s.UpsertAllocs(2, []*structs.Allocation{a}))
+	running := testAlloc(job, "a1", "n1")
+	running.ClientStatus = structs.AllocClientStatusRunning
+	must(t, s.UpdateAllocsFromClient(3, []*structs.Allocation{running}))
+
+	stop := testAlloc(job, "a1", "n1")
+	stop.DesiredStatus = structs.AllocDesiredStatusStop
+	stop.ClientStatus = structs.AllocClientStatusLost
+	must(t, s.UpsertAllocs(4, []*structs.Allocation{stop}))
+	got, _ := s.AllocByID(nil, "a1")
+	if got.ClientStatus != structs.AllocClientStatusLost || got.DesiredStatus != structs.AllocDesiredStatusStop {
+		t.Fatalf("alloc = %s/%s, want stop/lost", got.DesiredStatus, got.ClientStatus)
+	}
+}

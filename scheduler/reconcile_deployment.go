@@ -1,0 +1,137 @@
+package scheduler
+
+import (
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// Deployment status descriptions.
+const (
+	descDeploymentNewer   = "Cancelled due to newer version of job"
+	descDeploymentStopped = "Cancelled because job is stopped"
+	descDeploymentRunning = "Deployment is running"
+)
+
+// needsDeployment reports whether placements of tg belong to a
+// deployment: service groups with an update block of max_parallel > 0.
+func (r *reconciler) needsDeployment(tg *structs.TaskGroup) bool {
+	return !r.batch && r.job != nil && r.job.Type == structs.JobTypeService && tg.Update != nil && tg.Update.MaxParallel > 0
+}
+
+// deploymentOfCurrentVersion reports whether d is of the job's version.
+func (r *reconciler) deploymentOfCurrentVersion(d *structs.Deployment) bool {
+	return r.job != nil && d.JobCreateIndex == r.job.CreateIndex && d.JobVersion == r.job.Version
+}
+
+// handleDeployment cancels an active deployment of an older version or
+// of a stopped job, and remembers one of the current version.
+func (r *reconciler) handleDeployment(res *reconcileResult, stopped bool) {
+	d := r.deployment
+	if d == nil || !d.Active() {
+		return
+	}
+	switch {
+	case stopped:
+		res.deploymentUpdates = append(res.deploymentUpdates, &structs.DeploymentStatusUpdate{
+			DeploymentID: d.ID, Status: structs.DeploymentStatusCancelled, StatusDescription: descDeploymentStopped,
+		})
+	case !r.deploymentOfCurrentVersion(d):
+		res.deploymentUpdates = append(res.deploymentUpdates, &structs.DeploymentStatusUpdate{
+			DeploymentID: d.ID, Status: structs.DeploymentStatusCancelled, StatusDescription: descDeploymentNewer,
+		})
+	default:
+		r.current = d
+	}
+}
+
+// destructiveLimit is how many of n destructive updates of tg this
+// evaluation may make: all without an update block; otherwise
+// max_parallel less the current deployment's allocations that are not
+// yet healthy, and none while that deployment is paused or has failed.
+func (r *reconciler) destructiveLimit(tg *structs.TaskGroup, allocs []*structs.Allocation, n int) int {
+	if !r.needsDeployment(tg) {
+		return n
+	}
+	if d := r.deployment; d != nil && r.deploymentOfCurrentVersion(d) &&
+		(d.Status == structs.DeploymentStatusPaused || d.Status == structs.DeploymentStatusFailed) {
+		return 0
+	}
+	inflight := 0
+	if r.current != nil {
+		for _, a := range allocs {
+			if a.DeploymentID != r.current.ID || a.DesiredStatus != structs.AllocDesiredStatusRun || a.ClientTerminalStatus() {
+				continue
+			}
+			if a.DeploymentStatus == nil || a.DeploymentStatus.Healthy == nil {
+				inflight++
+			}
+		}
+	}
+	return max(0, min(n, tg.Update.MaxParallel-inflight))
+}
+
+// finishDeployment creates the deployment the reconciler asked for, or
+// counts this evaluation's placements into the current one.
+func (r *reconciler) finishDeployment(res *reconcileResult) {
+	placed := map[string]int{}
+	for _, p := range res.place {
+		if r.needsDeployment(p.tg) {
+			placed[p.tg.Name]++
+		}
+	}
+	if len(placed) == 0 {
+		return
+	}
+	if r.current != nil {
+		d := r.current.Copy()
+		if d.TaskGroups == nil {
+			d.TaskGroups = map[string]*structs.DeploymentState{}
+		}
+		for name, n := range placed {
+			st := d.TaskGroups[name]
+			if st == nil {
+				st = &structs.DeploymentState{}
+				d.TaskGroups[name] = st
+			}
+			st.PlacedAllocs += n
+		}
+		d.ModifyTime = r.now.UnixNano()
+		res.deployment = d
+		return
+	}
+	if !r.wantDeployment {
+		return
+	}
+	d := &structs.Deployment{
+		ID:                 r.newID(),
+		Namespace:          r.job.Namespace,
+		JobID:              r.job.ID,
+		JobVersion:         r.job.Version,
+		JobModifyIndex:     r.job.ModifyIndex,
+		JobSpecModifyIndex: r.job.JobModifyIndex,
+		JobCreateIndex:     r.job.CreateIndex,
+		TaskGroups:         map[string]*structs.DeploymentState{},
+		Status:             structs.DeploymentStatusRunning,
+		StatusDescription:  descDeploymentRunning,
+		EvalPriority:       r.eval.Priority,
+		CreateTime:         r.now.UnixNano(),
+		ModifyTime:         r.now.UnixNano(),
+	}
+	for _, tg := range r.job.TaskGroups {
+		if !r.needsDeployment(tg) {
+			continue
+		}
+		st := &structs.DeploymentState{
+			AutoRevert:       tg.Update.AutoRevert,
+			AutoPromote:      tg.Update.AutoPromote,
+			ProgressDeadline: tg.Update.ProgressDeadline,
+			DesiredTotal:     tg.Count,
+			PlacedAllocs:     placed[tg.Name],
+		}
+		if tg.Update.ProgressDeadline > 0 {
+			st.RequireProgressBy = r.now.Add(tg.Update.ProgressDeadline)
+		}
+		d.TaskGroups[tg.Name] = st
+	}
+	res.deployment = d
+	res.createdDeployment = true
+}
