@@ -24,12 +24,17 @@ type Node struct {
 	Reserved              *Resources
 	Links                 map[string]string
 	Meta                  map[string]string
+	NodeResources         *NodeResources
+	ReservedResources     *NodeReservedResources
 	Drain                 bool
+	DrainStrategy         *DrainStrategy
 	SchedulingEligibility string
 	Status                string
 	StatusDescription     string
 	StatusUpdatedAt       int64
 	Drivers               map[string]*DriverInfo
+	Events                []*NodeEvent
+	ComputedClass         string
 	CreateIndex           uint64
 	ModifyIndex           uint64
 }

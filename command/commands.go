@@ -136,9 +136,26 @@ Usage: nomadish operator raft <subcommand> [options] [args]
 		},
 		"operator raft list-peers": func() (cli.Command, error) { return &OperatorRaftListPeersCommand{Meta: meta}, nil },
 
+		"node": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "node", synopsis: "Interact with client nodes", help: `
+Usage: nomadish node <subcommand> [options] [args]
+
+  Inspect client nodes and take them out of service. For example:
+
+      $ nomadish node status
+      $ nomadish node status 4d2ba53b
+      $ nomadish node eligibility -disable 4d2ba53b
+      $ nomadish node drain -enable -deadline 30m 4d2ba53b
+
+  Run "nomadish node <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"node drain":       func() (cli.Command, error) { return &NodeDrainCommand{Meta: meta}, nil },
+		"node eligibility": func() (cli.Command, error) { return &NodeEligibilityCommand{Meta: meta}, nil },
+		"node status":      func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta}, nil },
+
 		// Future command families register here, each with a parent entry
-		// like "job" above: "node status", "node drain", "alloc status",
-		// "alloc logs", "eval status", "deployment status".
+		// like "job" above: "alloc status", "alloc logs", "eval status",
+		// "deployment status".
 
 		"version": func() (cli.Command, error) { return &VersionCommand{Ui: ui}, nil },
 	}

@@ -7,13 +7,14 @@ import (
 
 func TestDevAgentRunHCL(t *testing.T) {
 	d := startDevAgent(t)
+	d.addNodes(t, 2)
 	path := writeFile(t, "web.nomad.hcl", webJobHCL)
 
 	out := mustRun(t, d, 1, "job", "plan", "-var", "image_tag=v1", path)
 	if !strings.Contains(out, `+ Job: "web"`) {
 		t.Fatalf("plan:\n%s", out)
 	}
-	mustRun(t, d, 0, "job", "run", "-detach", "-var", "image_tag=v1", path)
+	mustRun(t, d, 0, "job", "run", "-var", "image_tag=v1", path)
 	mustRun(t, d, 0, "job", "plan", "-var", "image_tag=v1", path)
 	out = mustRun(t, d, 1, "job", "plan", "-var", "image_tag=v2", path)
 	if !strings.Contains(out, `"v1" => "v2"`) {

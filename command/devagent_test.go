@@ -191,6 +191,7 @@ func TestDevAgentJobLifecycleJSON(t *testing.T) {
 
 func TestDevAgentPlanExitCodes(t *testing.T) {
 	d := startDevAgent(t)
+	d.addNodes(t, 2)
 	v0 := writeFile(t, "web.json", webJobJSON)
 	v1 := writeFile(t, "web3.json", strings.Replace(webJobJSON, `"Count": 1`, `"Count": 3`, 1))
 	bad := writeFile(t, "bad.json", strings.Replace(webJobJSON, `"Count": 1`, `"Count": -1`, 1))
@@ -202,7 +203,11 @@ func TestDevAgentPlanExitCodes(t *testing.T) {
 			t.Errorf("plan of a new job lacks %q:\n%s", want, out)
 		}
 	}
-	mustRun(t, d, 0, "job", "run", "-detach", "-check-index=0", v0)
+	// Run it and follow the evaluation until the allocation is placed.
+	out = mustRun(t, d, 0, "job", "run", "-check-index=0", v0)
+	if !strings.Contains(out, `finished with status "complete"`) || !strings.Contains(out, `Allocation "`) {
+		t.Errorf("job run did not follow the evaluation to completion:\n%s", out)
+	}
 
 	// The same job again: no changes.
 	out = mustRun(t, d, 0, "job", "plan", v0)

@@ -14,4 +14,9 @@
 // signalling processes. They must not import the server, the client agent or
 // the scheduler, and they listen and dial on 127.0.0.1 only. Every process
 // they start is stopped by a t.Cleanup, and every wait is a bounded poll.
+//
+// The one exception is the node simulator (e2e/nodesim), which stands in
+// for client agents and so speaks their protocol: msgpack RPC with the
+// wire types of nomadish/structs. BenchmarkCluster100kAllocs uses it; as a
+// Benchmark it runs only with -bench, never in `make e2e`.
 package e2e

@@ -1,6 +1,9 @@
 package nomadish
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Clock is the time source of leader duties that act on a schedule, such
 // as periodic launches. Tests inject a fake they advance by hand, so
@@ -28,4 +31,39 @@ func (s *Server) clock() Clock {
 		return s.config.Clock
 	}
 	return wallClock{}
+}
+
+// AfterFunc is the optional ability of a Clock to call f in its own
+// goroutine once d has passed without holding a goroutine meanwhile, as
+// time.AfterFunc does. Timers kept per client node use it.
+type AfterFunc interface {
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+func (wallClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+// clockAfterFunc calls f once d has passed on c, through c's AfterFunc
+// when it has one, else with a goroutine waiting on NewTimer. stop
+// prevents the call if it has not started.
+func clockAfterFunc(c Clock, d time.Duration, f func()) (stop func() bool) {
+	if af, ok := c.(AfterFunc); ok {
+		return af.AfterFunc(d, f)
+	}
+	ch, stopTimer := c.NewTimer(d)
+	cancel := make(chan struct{})
+	var once sync.Once
+	go func() {
+		select {
+		case <-ch:
+			f()
+		case <-cancel:
+		}
+	}()
+	return func() bool {
+		was := stopTimer()
+		once.Do(func() { close(cancel) })
+		return was
+	}
 }

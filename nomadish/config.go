@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/raft"
 	"github.com/hashicorp/serf/serf"
 	"github.com/nomadish/nomadish/nomadish/structs"
+	"github.com/nomadish/nomadish/scheduler"
 )
 
 // Default ports. RPC and Raft share one TCP port; the LAN gossip pool uses
@@ -76,7 +77,41 @@ type Config struct {
 	Logger hclog.Logger
 	Build  string // version advertised in the "build" serf tag
 
+	// Client heartbeats. The leader hands each node a TTL of
+	// max(MinHeartbeatTTL, nodes/MaxHeartbeatsPerSecond) plus a random
+	// stagger up to that much again, so the total heartbeat rate stays
+	// bounded as nodes grow; a node not heard from within its TTL plus
+	// HeartbeatGrace is marked down. A new leader gives every node
+	// FailoverHeartbeatTTL before judging it.
+	MinHeartbeatTTL        time.Duration // default 10s
+	MaxHeartbeatsPerSecond float64       // default 50
+	HeartbeatGrace         time.Duration // default 10s
+	FailoverHeartbeatTTL   time.Duration // default 300s
+
+	// Scheduling. NumSchedulers is how many scheduler workers run on
+	// this server (0 means one per CPU core, negative none);
+	// EnabledSchedulers the job types they take (default all four).
+	// An evaluation out with a worker longer than EvalNackTimeout is
+	// redelivered; after EvalDeliveryLimit deliveries it is marked
+	// failed and a follow-up evaluation runs EvalFailedFollowupDelay
+	// later. A nacked evaluation is ready again after
+	// EvalNackInitialDelay (first nack) or EvalNackSubsequentDelay.
+	NumSchedulers           int
+	EnabledSchedulers       []string
+	EvalNackTimeout         time.Duration // default 60s
+	EvalDeliveryLimit       int           // default 3
+	EvalNackInitialDelay    time.Duration // default 1s
+	EvalNackSubsequentDelay time.Duration // default 20s
+	EvalFailedFollowupDelay time.Duration // default 1m
+
 	// Test hooks.
+
+	// SchedulerFactories replaces the builtin schedulers by job type.
+	SchedulerFactories map[string]scheduler.Factory
+	// EvalBrokerClock drives the eval broker's nack timeouts and delayed
+	// evaluations; nil means the wall clock. It is separate from Clock so
+	// that a test of another clocked duty sees only that duty's timers.
+	EvalBrokerClock Clock
 
 	// RaftTransport replaces the network Raft transport, e.g. with
 	// raft.NewInmemTransport. Its LocalAddr should be the RPC advertise
@@ -88,6 +123,9 @@ type Config struct {
 	// Clock drives scheduled leader duties (periodic launches); nil means
 	// the wall clock.
 	Clock Clock
+	// HeartbeatStagger returns the random extra TTL handed to a node,
+	// given the upper bound; nil means uniform.
+	HeartbeatStagger func(max time.Duration) time.Duration
 }
 
 // DefaultConfig returns a configuration for a server in region "global",
@@ -111,6 +149,11 @@ func DefaultConfig() *Config {
 		LeaveDrainTime:    5 * time.Second,
 		RetryInterval:     30 * time.Second,
 		Build:             "0.1.0",
+
+		MinHeartbeatTTL:        10 * time.Second,
+		MaxHeartbeatsPerSecond: 50,
+		HeartbeatGrace:         10 * time.Second,
+		FailoverHeartbeatTTL:   300 * time.Second,
 	}
 	c.SerfLANConfig.MemberlistConfig = memberlist.DefaultLANConfig()
 	c.SerfLANConfig.MemberlistConfig.BindPort = DefaultSerfLANPort
@@ -176,6 +219,33 @@ func (c *Config) validate() error {
 	}
 	if c.Build == "" {
 		c.Build = d.Build
+	}
+	if c.MinHeartbeatTTL <= 0 {
+		c.MinHeartbeatTTL = d.MinHeartbeatTTL
+	}
+	if c.MaxHeartbeatsPerSecond <= 0 {
+		c.MaxHeartbeatsPerSecond = d.MaxHeartbeatsPerSecond
+	}
+	if c.HeartbeatGrace <= 0 {
+		c.HeartbeatGrace = d.HeartbeatGrace
+	}
+	if c.FailoverHeartbeatTTL <= 0 {
+		c.FailoverHeartbeatTTL = d.FailoverHeartbeatTTL
+	}
+	if c.EvalNackTimeout <= 0 {
+		c.EvalNackTimeout = defaultNackTimeout
+	}
+	if c.EvalDeliveryLimit <= 0 {
+		c.EvalDeliveryLimit = defaultDeliveryLimit
+	}
+	if c.EvalNackInitialDelay <= 0 {
+		c.EvalNackInitialDelay = defaultInitialNackDelay
+	}
+	if c.EvalNackSubsequentDelay <= 0 {
+		c.EvalNackSubsequentDelay = defaultSubsequentNackDelay
+	}
+	if c.EvalFailedFollowupDelay <= 0 {
+		c.EvalFailedFollowupDelay = defaultFailedFollowupDelay
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.New(&hclog.LoggerOptions{Name: "nomadish", Level: hclog.Info})

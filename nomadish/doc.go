@@ -25,6 +25,31 @@
 // (plus up to 1/16 jitter) runs out. A snapshot restore swaps in a new
 // store and closes the old one's AbandonCh, which wakes such queries too.
 //
+// # The flow of an evaluation
+//
+// Every evaluation the FSM writes with status pending reaches the
+// leader's eval broker (eval_broker.go) through the FSM's eval hook; one
+// written blocked reaches the blocked-evals tracker (blocked_evals.go).
+// Both are enabled only on the leader and rebuilt from state when a
+// server gains leadership (leader_scheduling.go). The broker keeps one
+// priority queue per scheduler type, lets at most one evaluation per job
+// be out at a time, holds WaitUntil evaluations in a heap released by the
+// clock, and redelivers what is nacked or not acked within the nack
+// timeout until a delivery limit marks it failed (with a delayed
+// follow-up). Workers (worker.go, one per core on every server) dequeue
+// through Eval.Dequeue, wait until their state has reached the index the
+// leader names, run the scheduler (scheduler/) on a snapshot and act
+// through Plan.Submit and Eval.Update/Create/Reblock, each carrying the
+// delivery's token, then ack. Plan.Submit queues the plan (plan_queue.go)
+// for the leader's plan applier (plan_apply.go), which re-checks each
+// node's placements against the newest state, commits what fits in one
+// ApplyPlanResults Raft entry and hands back a refresh index for the
+// rest; checking the next plan overlaps committing the previous one. A
+// node becoming ready or eligible, or allocations stopping, unblocks the
+// blocked evaluations of the affected node class through the FSM's node
+// and alloc hooks (fsm_hooks.go). Job.Plan runs the same scheduler over a
+// private snapshot with a planner that commits nothing (plan_dry_run.go).
+//
 // # The network
 //
 // One TCP port (default 4647) carries everything; a connection's first
@@ -49,6 +74,7 @@
 // leave.go, endpoints.go (the list of RPC services) and one file per
 // endpoint.
 //
-// This package must not contain scheduling logic (that is scheduler/) or
-// HTTP handling (command/agent/).
+// This package must not contain placement logic (that is scheduler/; the
+// server queues, runs and commits its work) or HTTP handling
+// (command/agent/).
 package nomadish

@@ -20,9 +20,11 @@ type FSM struct {
 	logger hclog.Logger
 	state  atomic.Pointer[state.StateStore]
 
-	hookMu   sync.RWMutex // guards evalHook and jobHook
-	evalHook func(evals []*structs.Evaluation)
-	jobHook  func(namespace, jobID string)
+	hookMu    sync.RWMutex // guards the hooks below
+	evalHook  func(evals []*structs.Evaluation)
+	jobHook   func(namespace, jobID string)
+	nodeHook  func(index uint64, nodes []*structs.Node)        // fsm_hooks.go
+	allocHook func(index uint64, allocs []*structs.Allocation) // fsm_hooks.go
 }
 
 // NewFSM returns an FSM over store.
@@ -114,6 +116,14 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 		err = f.applyAllocClientUpdate(buf, index)
 	case structs.DeploymentUpsertRequestType:
 		err = f.applyDeploymentUpsert(buf, index)
+	case structs.ApplyPlanResultsRequestType:
+		err = f.applyPlanResults(buf, index)
+	case structs.NodeUpdateStatusEvalsRequestType:
+		err = f.applyNodeUpdateStatusEvals(buf, index)
+	case structs.NodeUpdateEligibilityRequestType:
+		err = f.applyNodeUpdateEligibility(buf, index)
+	case structs.NodeUpdateDrainRequestType:
+		err = f.applyNodeUpdateDrain(buf, index)
 	default:
 		if ignoreUnknown {
 			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)
@@ -125,6 +135,7 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 		f.logger.Error("fsm apply failed", "type", msgType.String(), "index", index, "error", err)
 		return fmt.Errorf("fsm apply %s at index %d: %w", msgType, index, err)
 	}
+	f.notifyNodeChange(msgType, buf, index)
 	return nil
 }
 
@@ -235,6 +246,7 @@ func (f *FSM) applyAllocUpdate(buf []byte, index uint64) error {
 	if err := st.UpsertAllocs(index, req.Alloc); err != nil {
 		return err
 	}
+	f.allocsApplied(index, req.Alloc)
 	return f.upsertEvals(st, index, req.Evals...)
 }
 
@@ -247,6 +259,7 @@ func (f *FSM) applyAllocClientUpdate(buf []byte, index uint64) error {
 	if err := st.UpdateAllocsFromClient(index, req.Alloc); err != nil {
 		return err
 	}
+	f.allocsApplied(index, req.Alloc)
 	return f.upsertEvals(st, index, req.Evals...)
 }
 

@@ -49,12 +49,11 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 	if err != nil {
 		return fmt.Errorf("plan job %q: %w", job.ID, err)
 	}
-	reply.Annotations = j.srv.planPreview(existing, job, diff)
+	j.srv.planPreview(existing, job, diff, reply)
 	annotateGroupUpdates(diff, reply.Annotations)
 	if args.Diff {
 		reply.Diff = diff
 	}
-	reply.CreatedEvals = []*structs.Evaluation{}
 	if job.IsPeriodic() {
 		next, err := job.Periodic.Next(j.srv.clock().Now())
 		if err != nil {
@@ -66,13 +65,29 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 	return nil
 }
 
-// planPreview says what registering job would do to each group's
-// allocations. This is the hook for the scheduler: once it exists, the
-// preview is a run of the real scheduler over a state snapshot with a
-// planner that records instead of submitting, which also fills
-// FailedTGAllocs. Until then countPreview compares counts and the diff.
-func (s *Server) planPreview(old, job *structs.Job, diff *structs.JobDiff) *structs.PlanAnnotations {
-	return countPreview(old, job, diff)
+// planPreview says what registering job would do: a run of the job
+// type's scheduler over a private state snapshot holding the job
+// (planDryRun) fills the per-group annotations, the groups that could not
+// be placed and why (FailedTGAllocs), and the evaluations the scheduler
+// would create (a blocked one when placements failed). Should the
+// scheduler fail, countPreview stands in and Warnings says so.
+func (s *Server) planPreview(old, job *structs.Job, diff *structs.JobDiff, reply *structs.JobPlanResponse) {
+	reply.CreatedEvals = []*structs.Evaluation{}
+	run, err := s.planDryRun(job)
+	if err != nil {
+		s.logger.Warn("dry run of the scheduler failed; previewing by counts", "job_id", job.ID, "error", err)
+		reply.Annotations = countPreview(old, job, diff)
+		reply.Warnings = fmt.Sprintf("The scheduler could not dry-run this job (%v); the preview compares counts instead of placing allocations.", err)
+		return
+	}
+	reply.Annotations = &structs.PlanAnnotations{DesiredTGUpdates: map[string]*structs.DesiredUpdates{}}
+	if run.plan != nil && run.plan.Annotations != nil && run.plan.Annotations.DesiredTGUpdates != nil {
+		reply.Annotations = run.plan.Annotations
+	}
+	if run.update != nil && len(run.update.FailedTGAllocs) > 0 {
+		reply.FailedTGAllocs = run.update.FailedTGAllocs
+	}
+	reply.CreatedEvals = append(reply.CreatedEvals, run.created...)
 }
 
 // countPreview derives DesiredTGUpdates from counts and the kind of each

@@ -20,6 +20,7 @@ func planJob(t *testing.T, s *Server, job *structs.Job) *structs.JobPlanResponse
 func TestJobPlan_NewJobPlacesEverythingAndWritesNothing(t *testing.T) {
 	s := testServer(t, nil)
 	waitForLeader(t, s)
+	schedRegisterNode(t, s, schedNode("n1", 4000, 8192))
 	before, _ := s.State().LatestIndex()
 
 	resp := planJob(t, s, mockJob("web"))
@@ -48,7 +49,9 @@ func TestJobPlan_NewJobPlacesEverythingAndWritesNothing(t *testing.T) {
 func TestJobPlan_DiffAnnotationsAndCheckIndex(t *testing.T) {
 	s := testServer(t, nil)
 	waitForLeader(t, s)
+	schedRegisterNode(t, s, schedNode("n1", 4000, 8192))
 	reg := registerJob(t, s, mockJob("web"))
+	waitLiveAllocs(t, s, "web", 2)
 
 	// Unchanged: everything ignored, no diff.
 	resp := planJob(t, s, mockJob("web"))
@@ -92,6 +95,39 @@ func TestJobPlan_DiffAnnotationsAndCheckIndex(t *testing.T) {
 	}
 	if noDiff.Diff != nil || noDiff.Annotations == nil {
 		t.Fatalf("plan without diff = %+v", noDiff)
+	}
+}
+
+func TestJobPlan_NoCapacityReportsFailedPlacements(t *testing.T) {
+	s := testServer(t, nil)
+	waitForLeader(t, s)
+	// Room for one allocation (100 MHz, 300 MB each) of the two.
+	schedRegisterNode(t, s, schedNode("small", 150, 400))
+	other := schedNode("windows", 4000, 8192)
+	other.Attributes["kernel.name"] = "windows"
+	schedRegisterNode(t, s, other)
+
+	job := mockJob("web")
+	job.Constraints = []*structs.Constraint{{LTarget: "${attr.kernel.name}", RTarget: "linux", Operand: "="}}
+	resp := planJob(t, s, job)
+	if resp.Warnings != "" {
+		t.Fatalf("warnings = %q", resp.Warnings)
+	}
+	if du := resp.Annotations.DesiredTGUpdates["web"]; du == nil || du.Place != 2 {
+		t.Fatalf("desired updates = %+v", du)
+	}
+	m := resp.FailedTGAllocs["web"]
+	if m == nil || m.CoalescedFailures != 0 || m.NodesEvaluated != 2 || m.NodesFiltered != 1 || m.NodesExhausted != 1 {
+		t.Fatalf("failed allocs = %+v", m)
+	}
+	if len(m.ConstraintFiltered) != 1 || m.DimensionExhausted[structs.DimensionCPU] != 1 {
+		t.Fatalf("filtered %v exhausted %v", m.ConstraintFiltered, m.DimensionExhausted)
+	}
+	if len(resp.CreatedEvals) != 1 || resp.CreatedEvals[0].Status != structs.EvalStatusBlocked {
+		t.Fatalf("created evals = %+v", resp.CreatedEvals)
+	}
+	if evals, _ := s.State().EvalsByJob(nil, "default", "web"); len(evals) != 0 {
+		t.Fatalf("plan wrote evaluations: %v", evals)
 	}
 }
 

@@ -91,11 +91,15 @@ func (s *Server) leaderLoop(stopCh chan struct{}) {
 // timers, deployment watcher) are started here.
 func (s *Server) establishLeadership(stopCh chan struct{}) {
 	s.periodic.SetEnabled(true)
+	s.startScheduling(stopCh)
+	s.startNodeLifecycle(stopCh)
 }
 
 // revokeLeadership stops what establishLeadership started.
 func (s *Server) revokeLeadership() {
 	s.periodic.SetEnabled(false)
+	s.stopScheduling()
+	s.stopNodeLifecycle()
 }
 
 // reconcile brings Raft's peers in line with the whole LAN pool.

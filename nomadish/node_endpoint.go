@@ -16,7 +16,9 @@ type Node struct {
 	logger hclog.Logger
 }
 
-// Register registers a client node or refreshes its fingerprint.
+// Register registers a client node or refreshes its fingerprint, and
+// hands it a heartbeat TTL. A node that is new and ready, or becomes ready,
+// gets evaluations for the system jobs that could run on it.
 func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUpdateResponse) error {
 	if done, err := n.srv.forward("Node.Register", args, args, reply); done {
 		return err
@@ -28,8 +30,14 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 		return err
 	}
 	args.Node.Canonicalize()
+	args.Node.ComputeClass()
+	now := n.srv.clock().Now()
 	if args.Node.StatusUpdatedAt == 0 {
-		args.Node.StatusUpdatedAt = time.Now().Unix()
+		args.Node.StatusUpdatedAt = now.Unix()
+	}
+	prev, err := n.srv.State().NodeByID(nil, args.Node.ID)
+	if err != nil {
+		return err
 	}
 	_, index, err := n.srv.raftApply(structs.NodeRegisterRequestType, args)
 	if err != nil {
@@ -37,8 +45,50 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	}
 	reply.NodeModifyIndex = index
 	reply.Index = index
-	reply.LeaderRPCAddr = n.srv.Leader()
+
+	becameReady := args.Node.Status == structs.NodeStatusReady && (prev == nil || prev.Status != structs.NodeStatusReady)
+	if becameReady {
+		node, err := n.srv.State().NodeByID(nil, args.Node.ID)
+		if err != nil || node == nil {
+			return fmt.Errorf("register node %q: read back: %w", args.Node.ID, err)
+		}
+		if err := n.createEvals(node, structs.NodeStatusReady, now, reply); err != nil {
+			return err
+		}
+	}
+	n.heartbeatReply(args.Node.ID, args.Node.Status, reply)
 	return nil
+}
+
+// createEvals writes the evaluations a node change calls for, if any, and
+// records them in reply.
+func (n *Node) createEvals(node *structs.Node, status string, now time.Time, reply *structs.NodeUpdateResponse) error {
+	evals := n.srv.nodeEvals(node, status, now)
+	if len(evals) == 0 {
+		return nil
+	}
+	_, index, err := n.srv.raftApply(structs.EvalUpdateRequestType, &structs.EvalUpdateRequest{Evals: evals})
+	if err != nil {
+		return fmt.Errorf("create evaluations for node %q: %w", node.ID, err)
+	}
+	reply.EvalIDs = evalIDs(evals)
+	reply.EvalCreateIndex = index
+	reply.Index = index
+	return nil
+}
+
+// heartbeatReply resets the node's heartbeat timer (unless it is down) and
+// fills in what a client needs to keep heartbeating: its TTL, the leader,
+// the number of nodes and the servers of the region.
+func (n *Node) heartbeatReply(nodeID, status string, reply *structs.NodeUpdateResponse) {
+	if status == structs.NodeStatusDown {
+		n.srv.heartbeats.clear(nodeID)
+	} else {
+		reply.HeartbeatTTL = n.srv.heartbeats.reset(nodeID)
+	}
+	reply.LeaderRPCAddr = n.srv.Leader()
+	reply.NumNodes = int32(n.srv.heartbeats.count())
+	reply.Servers = n.srv.nodeServers()
 }
 
 // Deregister removes nodes.
@@ -62,12 +112,18 @@ func (n *Node) Deregister(args *structs.NodeDeregisterRequest, reply *structs.No
 	if err != nil {
 		return fmt.Errorf("deregister nodes: %w", err)
 	}
+	for _, id := range args.NodeIDs {
+		n.srv.heartbeats.clear(id)
+	}
 	reply.NodeModifyIndex = index
 	reply.Index = index
 	return nil
 }
 
-// UpdateStatus changes a node's status.
+// UpdateStatus changes a node's status; with an unchanged status it is the
+// client's heartbeat. Becoming ready creates evaluations for system jobs;
+// leaving ready creates them for the jobs with allocations on the node;
+// becoming down also marks those allocations lost, in the same Raft entry.
 func (n *Node) UpdateStatus(args *structs.NodeUpdateStatusRequest, reply *structs.NodeUpdateResponse) error {
 	if done, err := n.srv.forward("Node.UpdateStatus", args, args, reply); done {
 		return err
@@ -87,8 +143,9 @@ func (n *Node) UpdateStatus(args *structs.NodeUpdateStatusRequest, reply *struct
 	if node == nil {
 		return fmt.Errorf("node %q: %w", args.NodeID, structs.ErrNotFound)
 	}
+	now := n.srv.clock().Now()
 	if args.UpdatedAt == 0 {
-		args.UpdatedAt = time.Now().Unix()
+		args.UpdatedAt = now.Unix()
 	}
 	index := node.ModifyIndex
 	if node.Status != args.Status {
@@ -99,13 +156,23 @@ func (n *Node) UpdateStatus(args *structs.NodeUpdateStatusRequest, reply *struct
 				Timestamp: args.UpdatedAt,
 			}
 		}
-		if _, index, err = n.srv.raftApply(structs.NodeUpdateStatusRequestType, args); err != nil {
+		var evals []*structs.Evaluation
+		if args.Status == structs.NodeStatusReady || node.Status == structs.NodeStatusReady || args.Status == structs.NodeStatusDown {
+			evals = n.srv.nodeEvals(node, args.Status, now)
+		}
+		req := &structs.NodeUpdateStatusEvalsRequest{NodeID: args.NodeID, Status: args.Status, UpdatedAt: args.UpdatedAt,
+			NodeEvent: args.NodeEvent, Evals: evals, WriteRequest: args.WriteRequest}
+		if _, index, err = n.srv.raftApply(structs.NodeUpdateStatusEvalsRequestType, req); err != nil {
 			return fmt.Errorf("update status of node %q: %w", args.NodeID, err)
+		}
+		if len(evals) > 0 {
+			reply.EvalIDs = evalIDs(evals)
+			reply.EvalCreateIndex = index
 		}
 	}
 	reply.NodeModifyIndex = index
 	reply.Index = index
-	reply.LeaderRPCAddr = n.srv.Leader()
+	n.heartbeatReply(args.NodeID, args.Status, reply)
 	return nil
 }
 

@@ -35,6 +35,19 @@ type Server struct {
 	// periodic launches periodic jobs' children while this server leads.
 	periodic *periodicDispatcher
 
+	// The scheduling pipeline (leader_scheduling.go): enabled while this
+	// server leads; workers (worker.go) run on every server.
+	evalBroker   *evalBroker
+	blockedEvals *blockedEvals
+	planQueue    *planQueue
+
+	// Node lifecycle (heartbeat.go, drainer.go, node_endpoint_alloc.go):
+	// the leader's heartbeat timers, its drainer, and the batcher of
+	// clients' allocation updates.
+	heartbeats   *heartbeats
+	drainer      *drainer
+	allocUpdates *allocUpdateBatcher
+
 	listener     net.Listener
 	rpcAdvertise *net.TCPAddr
 	rpcServer    *rpc.Server
@@ -113,6 +126,10 @@ func (s *Server) start() error {
 	s.fsm = NewFSM(store, s.config.Logger)
 	s.periodic = newPeriodicDispatcher(s.clock(), s.logger, s.State, s.periodicLaunch)
 	s.fsm.SetJobHook(s.periodic.JobChanged)
+	s.setupScheduling()
+	s.heartbeats = newHeartbeats(s.config, s.clock(), s.logger, s.nodeHeartbeatMissed)
+	s.drainer = newDrainer(s)
+	s.allocUpdates = newAllocUpdateBatcher(s)
 
 	if err := s.setupListener(); err != nil {
 		return err
@@ -126,6 +143,7 @@ func (s *Server) start() error {
 	}
 	s.wg.Add(1)
 	go s.listen()
+	s.startWorkers()
 
 	if s.serfWAN, err = s.setupSerf(s.config.SerfWANConfig, s.eventChWAN, true); err != nil {
 		return err
@@ -190,6 +208,9 @@ func (s *Server) Shutdown() error {
 		close(s.shutdownCh)
 		if s.periodic != nil {
 			s.periodic.SetEnabled(false)
+		}
+		if s.evalBroker != nil {
+			s.stopScheduling()
 		}
 		if s.serfLAN != nil {
 			s.serfLAN.Shutdown()

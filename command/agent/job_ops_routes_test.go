@@ -72,16 +72,18 @@ func TestJobOps_PlanAndVersionDiffs(t *testing.T) {
 	job := testJob("web")
 	job["TaskGroups"].([]map[string]interface{})[0]["Count"] = 3
 	r := a.do(t, "POST", "/v1/job/web/plan", map[string]interface{}{"Job": job, "Diff": true})
-	r.expect(t, 200, `"Index":`, `"CreatedEvals":[]`, `"FailedTGAllocs":null`, `"Warnings":""`, `"NextPeriodicLaunch":"0001-01-01T00:00:00Z"`)
+	// The dev agent has no client nodes: the scheduler's dry run cannot
+	// place anything and says it would block an evaluation for capacity.
+	r.expect(t, 200, `"Index":`, `"CreatedEvals":[{`, `"Status":"blocked"`, `"FailedTGAllocs":{"web":`, `"Warnings":""`, `"NextPeriodicLaunch":"0001-01-01T00:00:00Z"`)
 	var plan jobPlanResponse
 	r.decode(t, &plan)
 	if plan.JobModifyIndex != reg.JobModifyIndex || plan.Diff == nil || plan.Diff.Type != "Edited" {
 		t.Fatalf("plan = %s", r.body)
 	}
-	if du := plan.Annotations.DesiredTGUpdates["web"]; du.Place != 2 || du.Ignore != 1 {
+	if du := plan.Annotations.DesiredTGUpdates["web"]; du.Place != 3 || du.Ignore != 0 {
 		t.Fatalf("desired updates = %+v", du)
 	}
-	if g := plan.Diff.TaskGroups[0]; g.Fields[0].Name != "Count" || g.Updates["create"] != 2 || g.Updates["ignore"] != 1 {
+	if g := plan.Diff.TaskGroups[0]; g.Fields[0].Name != "Count" || g.Updates["create"] != 3 || g.Updates["ignore"] != 0 {
 		t.Fatalf("group diff = %+v", g)
 	}
 	a.do(t, "PUT", "/v1/job/web/plan", map[string]interface{}{"Job": testJob("api")}).

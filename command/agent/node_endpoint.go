@@ -10,6 +10,8 @@ func (s *HTTPServer) registerNodeRoutes() {
 	s.route("/v1/nodes", methods{http.MethodGet: s.nodeList})
 	s.route("/v1/node/{id}", methods{http.MethodGet: s.nodeGet})
 	s.route("/v1/node/{id}/allocations", methods{http.MethodGet: s.nodeAllocations})
+	s.route("/v1/node/{id}/eligibility", methods{http.MethodPut: s.nodeEligibility, http.MethodPost: s.nodeEligibility})
+	s.route("/v1/node/{id}/drain", methods{http.MethodPut: s.nodeDrain, http.MethodPost: s.nodeDrain})
 }
 
 func (s *HTTPServer) nodeList(w http.ResponseWriter, r *http.Request) (interface{}, error) {

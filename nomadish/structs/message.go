@@ -24,6 +24,10 @@ const (
 	AllocUpdateRequestType
 	AllocClientUpdateRequestType
 	DeploymentUpsertRequestType
+	NodeUpdateStatusEvalsRequestType
+	NodeUpdateEligibilityRequestType
+	NodeUpdateDrainRequestType
+	ApplyPlanResultsRequestType
 )
 
 // IgnoreUnknownTypeFlag set on a MessageType lets an older server skip an
@@ -52,6 +56,14 @@ func (t MessageType) String() string {
 		return "AllocClientUpdate"
 	case DeploymentUpsertRequestType:
 		return "DeploymentUpsert"
+	case NodeUpdateStatusEvalsRequestType:
+		return "NodeUpdateStatusEvals"
+	case NodeUpdateEligibilityRequestType:
+		return "NodeUpdateEligibility"
+	case NodeUpdateDrainRequestType:
+		return "NodeUpdateDrain"
+	case ApplyPlanResultsRequestType:
+		return "ApplyPlanResults"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(t))
 }

@@ -1,0 +1,77 @@
+package command
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/nomadish/nomadish/api"
+)
+
+func TestNodeStatusListAndDetail(t *testing.T) {
+	f := newFakeNodeAgent(t, fakeNode("4d2ba53b-0000-0000-0000-000000000001", "client-1"), fakeNode("9f00aa11-0000-0000-0000-000000000002", "client-2"))
+	f.nodes["9f00aa11-0000-0000-0000-000000000002"].Drain = true
+	f.nodes["9f00aa11-0000-0000-0000-000000000002"].SchedulingEligibility = "ineligible"
+	f.allocs["4d2ba53b-0000-0000-0000-000000000001"] = []*api.Allocation{{ID: "aaaaaaaa-1111", JobID: "web", TaskGroup: "frontend",
+		DesiredStatus: "run", ClientStatus: "running", CreateIndex: 3}}
+	meta, ui, _ := testMeta(t)
+
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	want := formatList([]string{
+		"ID|Node Pool|DC|Name|Class|Drain|Eligibility|Status",
+		"4d2ba53b|default|dc1|client-1|<none>|false|eligible|ready",
+		"9f00aa11|default|dc1|client-2|<none>|true|ineligible|ready",
+	})
+	if got := strings.TrimSpace(ui.OutputWriter.String()); got != want {
+		t.Fatalf("list =\n%s\nwant\n%s", got, want)
+	}
+
+	meta, ui, _ = testMeta(t)
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-verbose", "4d"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	out := ui.OutputWriter.String()
+	for _, want := range []string{"ID          = 4d2ba53b-0000-0000-0000-000000000001", "Drain       = false", "Drivers     = mock",
+		"4000 MHz  8.0 GiB  100.0 GiB", "aaaaaaaa-1111  web     frontend    run      running", "Node registered",
+		"Attributes\nkernel.name     = linux"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("detail lacks %q:\n%s", want, out)
+		}
+	}
+
+	meta, ui, _ = testMeta(t)
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-json", "9f00"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, ui.ErrorWriter.String())
+	}
+	var n api.Node
+	if err := json.Unmarshal([]byte(ui.OutputWriter.String()), &n); err != nil || n.Name != "client-2" || !n.Drain {
+		t.Fatalf("json = %v %+v", err, n)
+	}
+}
+
+func TestNodeStatusErrors(t *testing.T) {
+	f := newFakeNodeAgent(t, fakeNode("4d2ba53b-01", "a"), fakeNode("4d2ba53b-02", "b"))
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"4d2"}, 1, `Prefix "4d2" matched multiple nodes`},
+		{[]string{"zz"}, 1, `No node(s) with prefix or ID "zz" found`},
+		{[]string{"4"}, 1, "at least two characters"},
+		{[]string{"a", "b"}, 1, "at most one argument"},
+	} {
+		meta, ui, _ := testMeta(t)
+		code := (&NodeStatusCommand{Meta: meta}).Run(append([]string{"-address=" + f.URL}, tc.args...))
+		if code != tc.code || !strings.Contains(ui.ErrorWriter.String(), tc.err) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, ui.ErrorWriter.String(), tc.code, tc.err)
+		}
+	}
+	meta, ui, _ := testMeta(t)
+	empty := newFakeNodeAgent(t)
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + empty.URL}); code != 0 || !strings.Contains(ui.OutputWriter.String(), "No nodes registered") {
+		t.Fatalf("empty: %d %s", code, ui.OutputWriter.String())
+	}
+}

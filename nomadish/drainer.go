@@ -1,0 +1,222 @@
+package nomadish
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-hclog"
+	memdb "github.com/hashicorp/go-memdb"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// drainerRetry is how long the drainer waits before trying a failed write
+// again.
+const drainerRetry = 5 * time.Second
+
+// drainer runs on the leader and carries node drains to their end. The
+// migration itself is the scheduler's: Node.UpdateDrain creates node-drain
+// evaluations, and the reconciler replaces every allocation on a draining
+// node elsewhere. The drainer
+//
+//   - stops whatever is still running on the node when the drain's deadline
+//     passes (at once for a forced drain, Deadline -1), with an evaluation
+//     per job so the scheduler replaces it;
+//   - once no allocation of a service or batch job is left, stops the
+//     system jobs' allocations (drained last) unless the drain ignores
+//     system jobs;
+//   - then marks the drain complete: the node stops draining and stays
+//     ineligible.
+//
+// It watches only the allocations of draining nodes, and is woken by
+// Node.UpdateDrain when a drain starts or stops on this leader; a new
+// leader looks at every node once when it starts.
+//
+// Gap: the group's migrate.max_parallel is not honoured; the reconciler
+// migrates all of a node's allocations in one plan.
+type drainer struct {
+	srv    *Server
+	logger hclog.Logger
+	wakeCh chan struct{}
+
+	mu     sync.Mutex // guards stopCh and done
+	stopCh chan struct{}
+	done   chan struct{}
+}
+
+func newDrainer(s *Server) *drainer {
+	return &drainer{srv: s, logger: s.logger.Named("drainer"), wakeCh: make(chan struct{}, 1)}
+}
+
+// start runs the drainer until stop or leaderStop.
+func (d *drainer) start(leaderStop chan struct{}) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopCh != nil {
+		return
+	}
+	d.stopCh = make(chan struct{})
+	d.done = make(chan struct{})
+	go d.run(d.stopCh, leaderStop, d.done)
+}
+
+// stop ends the drainer and waits for it.
+func (d *drainer) stop() {
+	d.mu.Lock()
+	stopCh, done := d.stopCh, d.done
+	d.stopCh, d.done = nil, nil
+	d.mu.Unlock()
+	if stopCh != nil {
+		close(stopCh)
+		<-done
+	}
+}
+
+// wake asks for a pass over the draining nodes.
+func (d *drainer) wake() {
+	select {
+	case d.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+func (d *drainer) run(stopCh, leaderStop, done chan struct{}) {
+	defer close(done)
+	clock := d.srv.clock()
+	for {
+		ws := memdb.NewWatchSet()
+		next, failed := d.pass(ws)
+		now := clock.Now()
+		if failed && (next.IsZero() || next.After(now.Add(drainerRetry))) {
+			next = now.Add(drainerRetry)
+		}
+		var timerCh <-chan time.Time
+		stopTimer := func() bool { return false }
+		if !next.IsZero() {
+			timerCh, stopTimer = clock.NewTimer(next.Sub(now))
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var watchCh <-chan error
+		if len(ws) > 0 {
+			watchCh = ws.WatchCh(ctx)
+		}
+		select {
+		case <-stopCh:
+		case <-leaderStop:
+		case <-d.srv.shutdownCh:
+		case <-d.wakeCh:
+		case <-timerCh:
+		case <-watchCh:
+		}
+		cancel()
+		stopTimer()
+		select {
+		case <-stopCh:
+			return
+		case <-leaderStop:
+			return
+		case <-d.srv.shutdownCh:
+			return
+		default:
+		}
+	}
+}
+
+// pass acts on every draining node once. It returns the earliest future
+// deadline to wake for, and whether a write failed.
+func (d *drainer) pass(ws memdb.WatchSet) (next time.Time, failed bool) {
+	st := d.srv.State()
+	ws.Add(st.AbandonCh())
+	nodes, err := st.DrainingNodes(nil)
+	if err != nil {
+		d.logger.Error("list draining nodes", "error", err)
+		return time.Time{}, true
+	}
+	now := d.srv.clock().Now()
+	for _, node := range nodes {
+		allocs, err := st.AllocsByNode(ws, node.ID)
+		if err != nil {
+			d.logger.Error("allocs of draining node", "node_id", node.ID, "error", err)
+			failed = true
+			continue
+		}
+		var work, system []*structs.Allocation
+		for _, a := range allocs {
+			if a.TerminalStatus() {
+				continue
+			}
+			if a.Job != nil && (a.Job.Type == structs.JobTypeSystem || a.Job.Type == structs.JobTypeSysBatch) {
+				system = append(system, a)
+			} else {
+				work = append(work, a)
+			}
+		}
+		strategy := node.DrainStrategy
+		if strategy.IgnoreSystemJobs {
+			system = nil
+		}
+		switch {
+		case strategy.DeadlineReached(now.UnixNano()) && len(work)+len(system) > 0:
+			d.logger.Info("drain deadline reached, stopping remaining allocations", "node_id", node.ID, "allocs", len(work)+len(system))
+			err = d.stopAllocs(node, append(work, system...), structs.AllocDescDrainDeadline, now)
+		case len(work) > 0:
+			if strategy.ForceDeadline > 0 {
+				if at := time.Unix(0, strategy.ForceDeadline); next.IsZero() || at.Before(next) {
+					next = at
+				}
+			}
+		case len(system) > 0:
+			err = d.stopAllocs(node, system, structs.AllocDescDrainSystem, now)
+		default:
+			err = d.complete(node, now)
+		}
+		if err != nil {
+			d.logger.Error("drain step failed", "node_id", node.ID, "error", err)
+			failed = true
+		}
+	}
+	return next, failed
+}
+
+// stopAllocs stops allocations left on a draining node, with an
+// evaluation per job so that the scheduler replaces them elsewhere.
+func (d *drainer) stopAllocs(node *structs.Node, allocs []*structs.Allocation, desc string, now time.Time) error {
+	jobs := map[structs.NamespacedID]*structs.Job{}
+	out := make([]*structs.Allocation, 0, len(allocs))
+	for _, a := range allocs {
+		c := *a
+		c.Job = nil // the state store keeps the stored one
+		c.DesiredStatus = structs.AllocDesiredStatusStop
+		c.DesiredDescription = desc
+		c.ModifyTime = now.UnixNano()
+		out = append(out, &c)
+		if a.Job != nil {
+			jobs[structs.NamespacedID{Namespace: a.Namespace, ID: a.JobID}] = a.Job
+		}
+	}
+	var evals []*structs.Evaluation
+	for _, job := range jobs {
+		evals = append(evals, &structs.Evaluation{
+			ID: uuid.NewString(), Namespace: job.Namespace, Priority: job.Priority, Type: job.Type,
+			TriggeredBy: structs.EvalTriggerNodeDrain, JobID: job.ID, JobModifyIndex: job.JobModifyIndex,
+			NodeID: node.ID, NodeModifyIndex: node.ModifyIndex, Status: structs.EvalStatusPending,
+			CreateTime: now.UnixNano(), ModifyTime: now.UnixNano(),
+		})
+	}
+	_, _, err := d.srv.raftApply(structs.AllocUpdateRequestType, &structs.AllocUpdateRequest{Alloc: out, Evals: evals})
+	return err
+}
+
+// complete ends a drain with nothing left to move. The node stays
+// ineligible.
+func (d *drainer) complete(node *structs.Node, now time.Time) error {
+	d.logger.Info("node drain complete", "node_id", node.ID)
+	req := &structs.NodeUpdateDrainRequest{
+		NodeID:    node.ID,
+		UpdatedAt: now.Unix(),
+		NodeEvent: &structs.NodeEvent{Message: nodeEventDrainDone, Subsystem: "Drain", Timestamp: now.Unix()},
+	}
+	_, _, err := d.srv.raftApply(structs.NodeUpdateDrainRequestType, req)
+	return err
+}

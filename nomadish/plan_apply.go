@@ -1,0 +1,334 @@
+package nomadish
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	metrics "github.com/hashicorp/go-metrics"
+	"github.com/nomadish/nomadish/nomadish/state"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// runPlanApplier is the leader's plan applier: it takes plans from the
+// plan queue one at a time, checks every node's share of the plan against
+// the newest state (the node exists, is ready, takes new placements, and
+// what would run on it fits), and commits what passes in one Raft entry.
+// What did not pass is left out, and the result carries a RefreshIndex at
+// which the worker's state will show why, so its scheduler retries there.
+// An AllAtOnce plan commits entirely or not at all.
+//
+// Checking overlaps committing: while plan N's entry is in Raft, plan N+1
+// is checked against a private snapshot to which N's results were
+// applied as if committed (applied when N+1 arrives, not before). N+1 is only sent to Raft once N has committed,
+// on a fresh snapshot; if N failed, N+1 is checked again.
+func (s *Server) runPlanApplier(stopCh <-chan struct{}) {
+	logger := s.logger.Named("plan_apply")
+	var (
+		inflight  *planInFlight
+		snap      *state.StateSnapshot
+		snapIndex uint64 // the real index snap was taken at
+		// optimistic holds the in-flight results not yet applied to
+		// snap: they are applied only when the next plan arrives before
+		// they commit, so a lone plan costs one state write, not two.
+		optimistic *structs.ApplyPlanResultsRequest
+		err        error
+	)
+	for {
+		p, derr := s.planQueue.Dequeue(stopCh)
+		if derr != nil {
+			return
+		}
+		if inflight != nil && inflight.finished() {
+			inflight, snap, optimistic = nil, nil, nil
+		}
+		if optimistic != nil {
+			if err := snap.UpsertPlanResults(snapIndex+1, optimistic); err != nil {
+				logger.Error("optimistic apply of plan results failed; waiting for the commit instead", "error", err)
+				<-inflight.done
+				inflight, snap = nil, nil
+			}
+			optimistic = nil
+		}
+		if snap == nil {
+			if snap, snapIndex, err = s.planSnapshot(p.plan.SnapshotIndex); err != nil {
+				p.respond(nil, err)
+				continue
+			}
+		}
+		result, req := evaluatePlanTimed(snap, snapIndex, p.plan, logger)
+		if req == nil {
+			s.respondUncommitted(p, result, inflight)
+			continue
+		}
+
+		if inflight != nil {
+			select {
+			case <-inflight.done:
+			case <-stopCh:
+				p.respond(nil, ErrPlanQueueDisabled)
+				return
+			}
+			prevFailed := inflight.err != nil
+			inflight = nil
+			if snap, snapIndex, err = s.planSnapshot(p.plan.SnapshotIndex); err != nil {
+				p.respond(nil, err)
+				continue
+			}
+			if prevFailed {
+				// The check assumed results that never committed.
+				if result, req = evaluatePlanTimed(snap, snapIndex, p.plan, logger); req == nil {
+					s.respondUncommitted(p, result, nil)
+					continue
+				}
+			}
+		}
+
+		if inflight, err = s.dispatchPlan(p, result, req); err != nil {
+			p.respond(nil, err)
+			snap = nil
+			continue
+		}
+		optimistic = req
+	}
+}
+
+// planInFlight is a plan's Raft entry on its way to commit.
+type planInFlight struct {
+	done  chan struct{}
+	index uint64 // set before done closes
+	err   error  // set before done closes
+}
+
+func (f *planInFlight) finished() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// planSnapshot returns a snapshot at least at minIndex and the index it
+// reflects.
+func (s *Server) planSnapshot(minIndex uint64) (*state.StateSnapshot, uint64, error) {
+	snap, err := s.snapshotMinIndex(minIndex, defaultSnapshotWait)
+	if err != nil {
+		return nil, 0, fmt.Errorf("plan applier snapshot: %w", err)
+	}
+	index, err := snap.LatestIndex()
+	if err != nil {
+		return nil, 0, err
+	}
+	return snap, index, nil
+}
+
+// respondUncommitted answers a plan of which nothing is committed. When it
+// must retry on fresher state while another plan is still committing, the
+// answer waits for that commit so the refresh index covers it.
+func (s *Server) respondUncommitted(p *pendingPlan, result *structs.PlanResult, inflight *planInFlight) {
+	if result.RefreshIndex == 0 || inflight == nil {
+		p.respond(result, nil)
+		return
+	}
+	go func() {
+		<-inflight.done
+		if inflight.index > result.RefreshIndex {
+			result.RefreshIndex = inflight.index
+		}
+		p.respond(result, nil)
+	}()
+}
+
+// dispatchPlan sends the plan's results to Raft and answers the submitter
+// when they commit.
+func (s *Server) dispatchPlan(p *pendingPlan, result *structs.PlanResult, req *structs.ApplyPlanResultsRequest) (*planInFlight, error) {
+	buf, err := structs.Encode(structs.ApplyPlanResultsRequestType, req)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	future := s.raft.Apply(buf, s.config.RaftTimeout)
+	f := &planInFlight{done: make(chan struct{})}
+	go func() {
+		err := future.Error()
+		if err == nil {
+			if ferr, ok := future.Response().(error); ok && ferr != nil {
+				err = ferr
+			}
+		}
+		metrics.MeasureSince([]string{"nomad", "plan", "apply"}, start)
+		f.index, f.err = future.Index(), err
+		close(f.done)
+		if err != nil {
+			p.respond(nil, fmt.Errorf("commit plan of evaluation %q: %w", p.plan.EvalID, err))
+			return
+		}
+		result.AllocIndex = f.index
+		if result.RefreshIndex != 0 {
+			result.RefreshIndex = f.index
+		}
+		p.respond(result, nil)
+	}()
+	return f, nil
+}
+
+func evaluatePlanTimed(snap *state.StateSnapshot, snapIndex uint64, plan *structs.Plan, logger hclog.Logger) (*structs.PlanResult, *structs.ApplyPlanResultsRequest) {
+	defer metrics.MeasureSince([]string{"nomad", "plan", "evaluate"}, time.Now())
+	return evaluatePlan(snap, snapIndex, plan, logger)
+}
+
+// evaluatePlan checks each node's share of the plan against snap and
+// returns what may commit and, unless nothing may, the Raft request that
+// commits it. A partial result carries RefreshIndex snapIndex.
+func evaluatePlan(snap *state.StateSnapshot, snapIndex uint64, plan *structs.Plan, logger hclog.Logger) (*structs.PlanResult, *structs.ApplyPlanResultsRequest) {
+	result := &structs.PlanResult{
+		NodeUpdate:      map[string][]*structs.Allocation{},
+		NodeAllocation:  map[string][]*structs.Allocation{},
+		NodePreemptions: map[string][]*structs.Allocation{},
+	}
+	seen := map[string]bool{}
+	var nodeIDs []string
+	for _, m := range []map[string][]*structs.Allocation{plan.NodeUpdate, plan.NodeAllocation, plan.NodePreemptions} {
+		for id := range m {
+			if !seen[id] {
+				seen[id] = true
+				nodeIDs = append(nodeIDs, id)
+			}
+		}
+	}
+	sort.Strings(nodeIDs)
+
+	partial := false
+	for _, id := range nodeIDs {
+		ok, reason := evaluateNodePlan(snap, plan, id)
+		if !ok {
+			partial = true
+			metrics.IncrCounter([]string{"nomad", "plan", "node_rejected"}, 1)
+			logger.Debug("plan for node rejected", "eval_id", plan.EvalID, "node_id", id, "reason", reason)
+			if plan.AllAtOnce {
+				result.NodeUpdate = map[string][]*structs.Allocation{}
+				result.NodeAllocation = map[string][]*structs.Allocation{}
+				result.NodePreemptions = map[string][]*structs.Allocation{}
+				break
+			}
+			continue
+		}
+		if a := plan.NodeUpdate[id]; len(a) > 0 {
+			result.NodeUpdate[id] = a
+		}
+		if a := plan.NodeAllocation[id]; len(a) > 0 {
+			result.NodeAllocation[id] = a
+		}
+		if a := plan.NodePreemptions[id]; len(a) > 0 {
+			result.NodePreemptions[id] = a
+		}
+	}
+	if partial {
+		result.RefreshIndex = snapIndex
+		if result.RefreshIndex == 0 {
+			result.RefreshIndex = 1
+		}
+	}
+	if !(partial && plan.AllAtOnce) {
+		result.Deployment = plan.Deployment
+		result.DeploymentUpdates = plan.DeploymentUpdates
+	}
+	if len(result.NodeUpdate) == 0 && len(result.NodeAllocation) == 0 && len(result.NodePreemptions) == 0 &&
+		result.Deployment == nil && len(result.DeploymentUpdates) == 0 {
+		return result, nil
+	}
+	return result, planResultsRequest(plan, result)
+}
+
+// evaluateNodePlan checks one node's share of the plan. Stops and
+// preemptions alone always pass; placements need the node to exist and be
+// ready, new placements need it eligible and not draining (an in-place
+// update of an allocation already there does not), and everything that
+// would then run on the node must fit it.
+func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID string) (bool, string) {
+	placements := plan.NodeAllocation[nodeID]
+	if len(placements) == 0 {
+		return true, ""
+	}
+	node, err := snap.NodeByID(nil, nodeID)
+	if err != nil {
+		return false, err.Error()
+	}
+	if node == nil {
+		return false, "node does not exist"
+	}
+	if node.Status != structs.NodeStatusReady {
+		return false, "node is " + node.Status
+	}
+	existing, err := snap.AllocsByNode(nil, nodeID)
+	if err != nil {
+		return false, err.Error()
+	}
+	if node.Drain || node.SchedulingEligibility == structs.NodeSchedulingIneligible {
+		onNode := make(map[string]bool, len(existing))
+		for _, a := range existing {
+			onNode[a.ID] = true
+		}
+		for _, a := range placements {
+			if !onNode[a.ID] {
+				return false, "node does not take new placements"
+			}
+		}
+	}
+	removed := map[string]bool{}
+	for _, list := range [][]*structs.Allocation{plan.NodeUpdate[nodeID], plan.NodePreemptions[nodeID], placements} {
+		for _, a := range list {
+			removed[a.ID] = true
+		}
+	}
+	proposed := make([]*structs.Allocation, 0, len(existing)+len(placements))
+	for _, a := range existing {
+		if !removed[a.ID] && !a.TerminalStatus() {
+			proposed = append(proposed, a)
+		}
+	}
+	proposed = append(proposed, placements...)
+	if ok, dim := structs.AllocsFit(node, proposed); !ok {
+		return false, "resources exhausted: " + dim
+	}
+	return true, ""
+}
+
+// planResultsRequest is the Raft entry committing result. Placements ship
+// without their job, which the entry carries once.
+func planResultsRequest(plan *structs.Plan, result *structs.PlanResult) *structs.ApplyPlanResultsRequest {
+	req := &structs.ApplyPlanResultsRequest{
+		Job:               plan.Job,
+		DeploymentUpdates: result.DeploymentUpdates,
+		EvalIDs:           []string{plan.EvalID},
+	}
+	if d := result.Deployment; d != nil {
+		// The optimistic apply stamps indexes on it; keep the plan's.
+		c := *d
+		req.Deployment = &c
+	}
+	for _, list := range result.NodeAllocation {
+		for _, a := range list {
+			c := *a
+			if plan.Job != nil && c.Namespace == plan.Job.Namespace && c.JobID == plan.Job.ID {
+				c.Job = nil
+			}
+			req.Allocs = append(req.Allocs, &c)
+		}
+	}
+	for _, list := range result.NodeUpdate {
+		for _, a := range list {
+			c := *a
+			req.AllocsStopped = append(req.AllocsStopped, &c)
+		}
+	}
+	for _, list := range result.NodePreemptions {
+		for _, a := range list {
+			c := *a
+			req.AllocsPreempted = append(req.AllocsPreempted, &c)
+		}
+	}
+	return req
+}
