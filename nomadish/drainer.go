@@ -16,10 +16,16 @@ import (
 const drainerRetry = 5 * time.Second
 
 // drainer runs on the leader and carries node drains to their end. The
-// migration itself is the scheduler's: Node.UpdateDrain creates node-drain
-// evaluations, and the reconciler replaces every allocation on a draining
-// node elsewhere. The drainer
+// migration itself is the scheduler's: the reconciler replaces an
+// allocation of a draining node elsewhere once it is marked for migration
+// (DesiredTransition.Migrate) or the drain's deadline has passed. The
+// drainer
 //
+//   - marks the allocations of service jobs for migration in batches per
+//     job and task group, at most migrate.max_parallel migrating at once,
+//     the next batch once the replacements have been running for
+//     min_healthy_time (see markBatches), with a node-drain evaluation
+//     per job; batch jobs' allocations are left to finish;
 //   - stops whatever is still running on the node when the drain's deadline
 //     passes (at once for a forced drain, Deadline -1), with an evaluation
 //     per job so the scheduler replaces it;
@@ -29,12 +35,10 @@ const drainerRetry = 5 * time.Second
 //   - then marks the drain complete: the node stops draining and stays
 //     ineligible.
 //
-// It watches only the allocations of draining nodes, and is woken by
+// It watches the allocations of draining nodes and of the jobs it paces,
+// wakes when a replacement will have been healthy long enough, and is woken by
 // Node.UpdateDrain when a drain starts or stops on this leader; a new
 // leader looks at every node once when it starts.
-//
-// Gap: the group's migrate.max_parallel is not honoured; the reconciler
-// migrates all of a node's allocations in one plan.
 type drainer struct {
 	srv    *Server
 	logger hclog.Logger
@@ -134,6 +138,12 @@ func (d *drainer) pass(ws memdb.WatchSet) (next time.Time, failed bool) {
 		return time.Time{}, true
 	}
 	now := d.srv.clock().Now()
+	draining := make(map[string]bool, len(nodes))
+	for _, node := range nodes {
+		draining[node.ID] = true
+	}
+	var groups []drainGroup
+	seen := map[drainGroup]bool{}
 	for _, node := range nodes {
 		allocs, err := st.AllocsByNode(ws, node.ID)
 		if err != nil {
@@ -161,6 +171,17 @@ func (d *drainer) pass(ws memdb.WatchSet) (next time.Time, failed bool) {
 			d.logger.Info("drain deadline reached, stopping remaining allocations", "node_id", node.ID, "allocs", len(work)+len(system))
 			err = d.stopAllocs(node, append(work, system...), structs.AllocDescDrainDeadline, now)
 		case len(work) > 0:
+			for _, a := range work {
+				if a.DesiredTransition.Migrate || batchJob(a.Job) {
+					continue
+				}
+				g := drainGroup{ns: a.Namespace, jobID: a.JobID, group: a.TaskGroup}
+				if !seen[g] {
+					seen[g] = true
+					g.nodeID, g.nodeModifyIndex = node.ID, node.ModifyIndex
+					groups = append(groups, g)
+				}
+			}
 			if strategy.ForceDeadline > 0 {
 				if at := time.Unix(0, strategy.ForceDeadline); next.IsZero() || at.Before(next) {
 					next = at
@@ -174,6 +195,16 @@ func (d *drainer) pass(ws memdb.WatchSet) (next time.Time, failed bool) {
 		if err != nil {
 			d.logger.Error("drain step failed", "node_id", node.ID, "error", err)
 			failed = true
+		}
+	}
+	if len(groups) > 0 {
+		healthyAt, err := d.markBatches(ws, st, groups, draining, now)
+		if err != nil {
+			d.logger.Error("mark allocations for migration", "error", err)
+			failed = true
+		}
+		if !healthyAt.IsZero() && (next.IsZero() || healthyAt.Before(next)) {
+			next = healthyAt
 		}
 	}
 	return next, failed

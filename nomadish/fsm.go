@@ -124,6 +124,8 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 		err = f.applyNodeUpdateEligibility(buf, index)
 	case structs.NodeUpdateDrainRequestType:
 		err = f.applyNodeUpdateDrain(buf, index)
+	case structs.AllocUpdateDesiredTransitionRequestType:
+		err = f.applyAllocUpdateDesiredTransition(buf, index)
 	default:
 		if ignoreUnknown {
 			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strconv"
 
 	"github.com/nomadish/nomadish/nomadish/structs"
@@ -215,6 +216,51 @@ func (c *constraintChecker) feasible(n *structs.Node) (bool, string) {
 	return true, ""
 }
 
+// reasonHostVolumes names the host volume check in filter metrics.
+const reasonHostVolumes = "missing compatible host volumes"
+
+// hostVolumeChecker requires the node to offer every host volume the
+// group asks for, by its Source name, and a writable one where the
+// request is not read-only.
+type hostVolumeChecker struct {
+	volumes []*structs.VolumeRequest
+}
+
+// newHostVolumeChecker returns nil when the group asks for no host volume.
+func newHostVolumeChecker(tg *structs.TaskGroup) *hostVolumeChecker {
+	if tg == nil {
+		return nil
+	}
+	var names []string
+	for name, v := range tg.Volumes {
+		if v != nil && v.Type == structs.VolumeTypeHost {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	c := &hostVolumeChecker{}
+	for _, name := range names {
+		c.volumes = append(c.volumes, tg.Volumes[name])
+	}
+	return c
+}
+
+func (c *hostVolumeChecker) feasible(n *structs.Node) (bool, string) {
+	for _, req := range c.volumes {
+		vol, ok := n.HostVolumes[req.Source]
+		if !ok || vol == nil {
+			return false, reasonHostVolumes
+		}
+		if vol.ReadOnly && !req.ReadOnly {
+			return false, reasonHostVolumes
+		}
+	}
+	return true, ""
+}
+
 // classResult is the cached outcome of the class-level checks.
 type classResult struct {
 	ok     bool
@@ -242,6 +288,10 @@ func (it *feasibilityIterator) setGroup(g *groupInfo) {
 	it.nodeCheckers = nil
 	if len(g.nodeConstraints) > 0 {
 		it.nodeCheckers = append(it.nodeCheckers, newConstraintChecker(it.ctx, g.nodeConstraints))
+	}
+	// Host volumes are the node's own, outside the computed class.
+	if hv := newHostVolumeChecker(g.tg); hv != nil {
+		it.nodeCheckers = append(it.nodeCheckers, hv)
 	}
 	it.cache = map[string]classResult{}
 }

@@ -80,8 +80,11 @@ type reconcileResult struct {
 //     job version replaces it).
 //   - lost: its node is down, disconnected or gone, or the client says
 //     lost: stopped as lost and replaced.
-//   - migrating: its node is draining: stopped and replaced elsewhere.
-//   - untainted: running or pending on a healthy node.
+//   - migrating: its node is draining and the drainer marked it for
+//     migration (DesiredTransition.Migrate), or the drain's deadline
+//     passed: stopped and replaced elsewhere.
+//   - untainted: running or pending on a healthy node, or on a draining
+//     node but not yet marked (it waits for its batch).
 //
 // Replacements keep the name of the allocation they replace. If more
 // slots are filled than the group's count, replacements are dropped
@@ -142,6 +145,19 @@ func taintOf(n *structs.Node, known bool) nodeTaint {
 		return nodeDraining
 	}
 	return nodeOK
+}
+
+// migrateNow reports whether an allocation on a draining node is to be
+// migrated in this evaluation: the leader's drainer marked it (it paces
+// migrations by the group's migrate.max_parallel), or the drain's
+// deadline has passed (or it is forced), or the node is draining without
+// a strategy to pace by. Otherwise the allocation keeps its slot.
+func migrateNow(a *structs.Allocation, n *structs.Node, now time.Time) bool {
+	if a.DesiredTransition.Migrate {
+		return true
+	}
+	d := n.DrainStrategy
+	return d == nil || d.DeadlineReached(now.UnixNano())
 }
 
 func (r *reconciler) compute() *reconcileResult {
@@ -255,7 +271,7 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 		case taint == nodeLost || a.ClientStatus == structs.AllocClientStatusLost || a.ClientStatus == structs.AllocClientStatusUnknown:
 			res.stop = append(res.stop, allocStop{alloc: a, desc: descLost, clientStatus: structs.AllocClientStatusLost})
 			replace = append(replace, placement{name: a.Name, tg: tg, kind: placeLost, previous: a})
-		case taint == nodeDraining:
+		case taint == nodeDraining && migrateNow(a, n, r.now):
 			res.stop = append(res.stop, allocStop{alloc: a, desc: descMigrating})
 			replace = append(replace, placement{name: a.Name, tg: tg, kind: placeMigrate, previous: a})
 		default:

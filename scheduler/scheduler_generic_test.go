@@ -3,7 +3,6 @@ package scheduler
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -408,9 +407,10 @@ func TestService_DrainMigrates(t *testing.T) {
 			moved++
 		}
 	}
+	// A forced drain (its deadline is now) migrates everything at once.
 	h.updateNode(draining, func(n *structs.Node) {
 		n.Drain = true
-		n.DrainStrategy = &structs.DrainStrategy{Deadline: int64(time.Hour)}
+		n.DrainStrategy = &structs.DrainStrategy{Deadline: -1}
 	})
 	_ = nodes
 	h.process(newEval(job, structs.EvalTriggerNodeDrain))

@@ -18,8 +18,10 @@ const maxSystemScheduleAttempts = 10
 // completion once per node and job version).
 //
 // Per node and group: an allocation on a node that is down, gone or
-// disconnected is stopped as lost; on a draining node it is stopped unless
-// the drain ignores system jobs; on a node that left the job's
+// disconnected is stopped as lost; on a draining node it is stopped when
+// marked for migration or once the drain's deadline passes, unless the
+// drain ignores system jobs (the leader's drainer stops system
+// allocations itself once the node's other work is gone); on a node that left the job's
 // datacenters or pool, or no longer meets its constraints or drivers, it
 // is stopped. A node marked ineligible keeps what it runs but gets
 // nothing new. Every ready, eligible node without an allocation gets one,
@@ -158,7 +160,7 @@ func (s *SystemScheduler) attempt() (bool, error) {
 		case taint == nodeLost || a.ClientStatus == structs.AllocClientStatusLost || a.ClientStatus == structs.AllocClientStatusUnknown:
 			ctx.appendStop(a, descLost, structs.AllocClientStatusLost)
 			du.Stop++
-		case taint == nodeDraining && !(n.DrainStrategy != nil && n.DrainStrategy.IgnoreSystemJobs):
+		case taint == nodeDraining && !(n.DrainStrategy != nil && n.DrainStrategy.IgnoreSystemJobs) && migrateNow(a, n, ctx.now):
 			ctx.appendStop(a, descMigrating, "")
 			du.Migrate++
 		case have[key]:

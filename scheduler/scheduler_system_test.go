@@ -61,9 +61,20 @@ func TestSystem_DrainStopsUnlessIgnored(t *testing.T) {
 	h.process(newEval(job, structs.EvalTriggerJobRegister))
 	h.updateNode(nodes[0].ID, func(n *structs.Node) {
 		n.Drain = true
-		n.DrainStrategy = &structs.DrainStrategy{IgnoreSystemJobs: true}
+		n.DrainStrategy = &structs.DrainStrategy{Deadline: -1, IgnoreSystemJobs: true}
 	})
+	// Without a deadline, the allocation waits for the drainer to mark it.
 	h.updateNode(nodes[1].ID, func(n *structs.Node) { n.Drain = true; n.DrainStrategy = &structs.DrainStrategy{} })
+	before := len(h.plans)
+	h.process(newEval(job, structs.EvalTriggerNodeDrain))
+	if len(h.plans) != before {
+		t.Fatalf("unmarked system alloc moved: %v", h.lastPlan().NodeUpdate)
+	}
+	for _, a := range h.liveAllocs(job) {
+		if a.NodeID == nodes[1].ID {
+			h.markMigrate(a)
+		}
+	}
 	h.process(newEval(job, structs.EvalTriggerNodeDrain))
 	plan := h.lastPlan()
 	if len(plan.NodeUpdate[nodes[1].ID]) != 1 || len(plan.NodeUpdate[nodes[0].ID]) != 0 || countPlaced(plan) != 0 {

@@ -15,7 +15,8 @@ const affinityLimit = 50
 // from the last stage; each stage pulls from the one before:
 //
 //	source        the job's ready nodes in a lazy seeded shuffle, as a ring
-//	feasibility   drivers and constraints, cached per computed class
+//	feasibility   drivers and constraints, cached per computed class;
+//	              host volumes, per node
 //	distinct      distinct_hosts, then distinct_property, per node
 //	binpack       resources and ports; fuller (or, spread, emptier) is better
 //	anti-affinity penalise nodes already running the group

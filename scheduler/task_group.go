@@ -117,6 +117,8 @@ func newGroupInfo(job *structs.Job, tg *structs.TaskGroup) *groupInfo {
 	return g
 }
 
-// escapesClass reports whether any constraint of the group must be
-// checked per node.
-func (g *groupInfo) escapesClass() bool { return len(g.nodeConstraints) > 0 }
+// escapesClass reports whether any constraint of the group, or its host
+// volumes, must be checked per node.
+func (g *groupInfo) escapesClass() bool {
+	return len(g.nodeConstraints) > 0 || newHostVolumeChecker(g.tg) != nil
+}

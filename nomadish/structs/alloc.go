@@ -61,6 +61,22 @@ type Allocation struct {
 	AllocModifyIndex uint64
 	CreateTime       int64
 	ModifyTime       int64
+
+	// DesiredTransition is what the server wants done with the
+	// allocation next, apart from its desired status: the leader's
+	// drainer marks allocations on draining nodes for migration in
+	// batches of the group's migrate.max_parallel.
+	DesiredTransition DesiredTransition
+}
+
+// DesiredTransition marks an allocation for a change the scheduler makes
+// on its next evaluation of the job.
+type DesiredTransition struct {
+	// Migrate asks the scheduler to stop the allocation and place a
+	// replacement on another node. Set by the drainer; the reconciler
+	// migrates allocations of a draining node only when it is set, or
+	// when the drain's deadline has passed.
+	Migrate bool
 }
 
 // AllocatedResources is what the scheduler set aside for an allocation.

@@ -113,7 +113,14 @@ type Task struct {
 	VolumeMounts  []*VolumeMount
 }
 
-// VolumeRequest asks for a host or CSI volume in a group.
+// Volume request types.
+const (
+	VolumeTypeHost = "host"
+	VolumeTypeCSI  = "csi"
+)
+
+// VolumeRequest asks for a host or CSI volume in a group. For a host
+// volume, Source names one of the node's HostVolumes.
 type VolumeRequest struct {
 	Name     string
 	Type     string

@@ -28,6 +28,7 @@ const (
 	NodeUpdateEligibilityRequestType
 	NodeUpdateDrainRequestType
 	ApplyPlanResultsRequestType
+	AllocUpdateDesiredTransitionRequestType
 )
 
 // IgnoreUnknownTypeFlag set on a MessageType lets an older server skip an
@@ -64,6 +65,8 @@ func (t MessageType) String() string {
 		return "NodeUpdateDrain"
 	case ApplyPlanResultsRequestType:
 		return "ApplyPlanResults"
+	case AllocUpdateDesiredTransitionRequestType:
+		return "AllocUpdateDesiredTransition"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(t))
 }
@@ -103,4 +106,12 @@ func mustCopy(in, out interface{}) {
 	if err := codec.NewDecoderBytes(buf, MsgpackHandle).Decode(out); err != nil {
 		panic(fmt.Sprintf("copy %T: %v", in, err))
 	}
+}
+
+// AllocUpdateDesiredTransitionRequest sets the desired transition of
+// allocations, keyed by allocation ID, and writes evaluations in the same
+// entry so that the scheduler acts on them.
+type AllocUpdateDesiredTransitionRequest struct {
+	Allocs map[string]*DesiredTransition
+	Evals  []*Evaluation
 }

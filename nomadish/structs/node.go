@@ -39,6 +39,18 @@ type Node struct {
 	Events                []*NodeEvent
 	CreateIndex           uint64
 	ModifyIndex           uint64
+
+	// HostVolumes are the directories the client offers to groups that
+	// ask for a volume of type "host", by name.
+	HostVolumes map[string]*ClientHostVolumeConfig
+}
+
+// ClientHostVolumeConfig is a host volume a client offers: a directory
+// on the node, read-only or not.
+type ClientHostVolumeConfig struct {
+	Name     string
+	Path     string
+	ReadOnly bool
 }
 
 // NodeResources is what a node offers.
