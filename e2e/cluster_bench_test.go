@@ -57,6 +57,7 @@ func BenchmarkCluster100kAllocs(b *testing.B) {
 	var rpcAddrs []string
 	for _, s := range c.servers {
 		rpcAddrs = append(rpcAddrs, s.rpcAddr())
+		b.Logf("%s: pprof at http://127.0.0.1:%d/debug/pprof/ (leader: %t)", s.name, s.ports.HTTP, s == leader)
 	}
 	start := time.Now()
 	sim, err := nodesim.Start(context.Background(), nodesim.Config{

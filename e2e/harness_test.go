@@ -140,6 +140,8 @@ func (a *agentProc) writeConfig() {
 	fmt.Fprintf(&b, "name      = %q\n", a.name)
 	fmt.Fprintf(&b, "bind_addr = \"127.0.0.1\"\n")
 	fmt.Fprintf(&b, "log_level = \"DEBUG\"\n")
+	// pprof under /debug/pprof/, so that a slow run can be profiled.
+	fmt.Fprintf(&b, "enable_debug = true\n")
 	if !a.opts.Dev {
 		fmt.Fprintf(&b, "region     = %q\n", a.opts.Region)
 		fmt.Fprintf(&b, "datacenter = %q\n", a.opts.Datacenter)

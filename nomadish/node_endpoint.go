@@ -257,7 +257,28 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 				return err
 			}
 			reply.Allocs = allocs
-			return setTableIndex(st, &reply.QueryMeta, "allocs")
+			return setNodeAllocsIndex(st, &reply.QueryMeta, allocs)
 		},
 	})
+}
+
+// setNodeAllocsIndex sets a node's allocation query index to the newest
+// ModifyIndex among the node's own allocations, so that a client polling
+// again with it blocks until one of them changes rather than returning at
+// once after any allocation write in the cluster. A node without
+// allocations gets the table's index. Garbage collection removing some of
+// a node's (terminal) allocations does not raise the index: the client
+// learns of it with the next change.
+func setNodeAllocsIndex(st *state.StateStore, meta *structs.QueryMeta, allocs []*structs.Allocation) error {
+	if len(allocs) == 0 {
+		return setTableIndex(st, meta, "allocs")
+	}
+	var max uint64
+	for _, a := range allocs {
+		if a.ModifyIndex > max {
+			max = a.ModifyIndex
+		}
+	}
+	meta.Index = max
+	return nil
 }

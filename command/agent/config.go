@@ -45,6 +45,10 @@ type Config struct {
 	BindAddr   string `hcl:"bind_addr,optional" json:"BindAddr"`
 	LogLevel   string `hcl:"log_level,optional" json:"LogLevel"`
 
+	// EnableDebug serves net/http/pprof under /debug/pprof/ on the HTTP
+	// listener; -dev turns it on.
+	EnableDebug bool `hcl:"enable_debug,optional" json:"EnableDebug"`
+
 	Ports     *Ports          `hcl:"ports,block" json:"Ports"`
 	Addresses *Addresses      `hcl:"addresses,block" json:"Addresses"`
 	Advertise *AdvertiseAddrs `hcl:"advertise,block" json:"AdvertiseAddrs"`
@@ -167,6 +171,7 @@ func DevConfig() *Config {
 	c.DevMode = true
 	c.BindAddr = "127.0.0.1"
 	c.LogLevel = "DEBUG"
+	c.EnableDebug = true
 	c.Server.Enabled = true
 	c.Server.BootstrapExpect = 1
 	c.Client.Enabled = true

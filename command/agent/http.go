@@ -98,6 +98,9 @@ func newHTTPServer(b backend, cfg *Config, m *metricsSinks, logger hclog.Logger)
 	s.registerRegionRoutes()
 	s.registerOperatorRoutes()
 	s.registerMetricsRoutes()
+	if cfg != nil && (cfg.EnableDebug || cfg.DevMode) {
+		s.registerDebugRoutes()
+	}
 	s.mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) (interface{}, error) {
 		return nil, &CodedError{Code: http.StatusNotFound, Msg: fmt.Sprintf("no such endpoint %s %s", r.Method, r.URL.Path)}
 	}))
