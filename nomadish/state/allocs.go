@@ -17,14 +17,15 @@ func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) er
 }
 
 func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation) error {
-	jobs := map[structs.NamespacedID]bool{}
+	changes := jobChanges{}
 	for _, alloc := range allocs {
 		raw, err := txn.First(tableAllocs, "id", alloc.ID)
 		if err != nil {
 			return fmt.Errorf("alloc lookup: %w", err)
 		}
+		var existing *structs.Allocation
 		if raw != nil {
-			existing := raw.(*structs.Allocation)
+			existing = raw.(*structs.Allocation)
 			alloc.CreateIndex = existing.CreateIndex
 			alloc.CreateTime = existing.CreateTime
 			// The client owns its status, except that the server marks
@@ -59,12 +60,10 @@ func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation)
 		if err := txn.Insert(tableAllocs, alloc); err != nil {
 			return fmt.Errorf("insert alloc: %w", err)
 		}
-		jobs[structs.NamespacedID{Namespace: alloc.Namespace, ID: alloc.JobID}] = true
+		changes.alloc(existing, alloc)
 	}
-	for j := range jobs {
-		if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
-			return err
-		}
+	if err := changes.apply(txn, index); err != nil {
+		return err
 	}
 	return setIndex(txn, index, tableAllocs)
 }
@@ -74,7 +73,7 @@ func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation)
 // allocations are skipped: they may have been garbage-collected.
 func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allocation) error {
 	return s.write(func(txn *memdb.Txn) error {
-		jobs := map[structs.NamespacedID]bool{}
+		changes := jobChanges{}
 		for _, update := range allocs {
 			raw, err := txn.First(tableAllocs, "id", update.ID)
 			if err != nil {
@@ -96,12 +95,10 @@ func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allo
 			if err := txn.Insert(tableAllocs, &alloc); err != nil {
 				return fmt.Errorf("insert alloc: %w", err)
 			}
-			jobs[structs.NamespacedID{Namespace: alloc.Namespace, ID: alloc.JobID}] = true
+			changes.alloc(existing, &alloc)
 		}
-		for j := range jobs {
-			if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
-				return err
-			}
+		if err := changes.apply(txn, index); err != nil {
+			return err
 		}
 		return setIndex(txn, index, tableAllocs)
 	})

@@ -15,7 +15,9 @@ func (s *StateStore) UpsertEvals(index uint64, evals []*structs.Evaluation) erro
 }
 
 func upsertEvalsTxn(txn *memdb.Txn, index uint64, evals []*structs.Evaluation) error {
-	jobs := map[structs.NamespacedID]bool{}
+	// queued holds, per job, the queued counts of its newest evaluation
+	// that has them (nil when none of this batch has).
+	jobs := map[structs.NamespacedID]map[string]int{}
 	for _, eval := range evals {
 		raw, err := txn.First(tableEvals, "id", eval.ID)
 		if err != nil {
@@ -30,11 +32,19 @@ func upsertEvalsTxn(txn *memdb.Txn, index uint64, evals []*structs.Evaluation) e
 		if err := txn.Insert(tableEvals, eval); err != nil {
 			return fmt.Errorf("insert eval: %w", err)
 		}
-		jobs[structs.NamespacedID{Namespace: eval.Namespace, ID: eval.JobID}] = true
+		id := structs.NamespacedID{Namespace: eval.Namespace, ID: eval.JobID}
+		if eval.QueuedAllocations != nil || jobs[id] == nil {
+			jobs[id] = eval.QueuedAllocations
+		}
 	}
-	for j := range jobs {
-		if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
+	for id, queued := range jobs {
+		if err := refreshJobStatusTxn(txn, index, id.Namespace, id.ID); err != nil {
 			return err
+		}
+		if queued != nil {
+			if err := setQueuedTxn(txn, index, id, queued); err != nil {
+				return err
+			}
 		}
 	}
 	return setIndex(txn, index, tableEvals)
@@ -73,7 +83,7 @@ func (s *StateStore) DeleteEval(index uint64, evals, allocs []string) error {
 			jobs[structs.NamespacedID{Namespace: a.Namespace, ID: a.JobID}] = true
 		}
 		for j := range jobs {
-			if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
+			if err := recomputeJobTxn(txn, index, j.Namespace, j.ID); err != nil {
 				return err
 			}
 		}

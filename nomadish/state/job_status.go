@@ -47,9 +47,9 @@ func jobStatusTxn(txn *memdb.Txn, job *structs.Job) (string, error) {
 	return structs.JobStatusPending, nil
 }
 
-// refreshJobTxn recomputes the status and summary of a job after its
-// allocations or evaluations changed.
-func refreshJobTxn(txn *memdb.Txn, index uint64, namespace, jobID string) error {
+// refreshJobStatusTxn re-derives a job's status after its allocations or
+// evaluations changed.
+func refreshJobStatusTxn(txn *memdb.Txn, index uint64, namespace, jobID string) error {
 	raw, err := txn.First(tableJobs, "id", namespace, jobID)
 	if err != nil {
 		return fmt.Errorf("job lookup: %w", err)
@@ -62,18 +62,30 @@ func refreshJobTxn(txn *memdb.Txn, index uint64, namespace, jobID string) error 
 	if err != nil {
 		return err
 	}
-	if status != job.Status {
-		updated := *job
-		updated.Status = status
-		updated.ModifyIndex = index
-		if err := txn.Insert(tableJobs, &updated); err != nil {
-			return fmt.Errorf("update job status: %w", err)
-		}
-		if err := setIndex(txn, index, tableJobs); err != nil {
-			return err
-		}
+	if status == job.Status {
+		return nil
 	}
-	if err := updateSummaryTxn(txn, index, job); err != nil {
+	updated := *job
+	updated.Status = status
+	updated.ModifyIndex = index
+	if err := txn.Insert(tableJobs, &updated); err != nil {
+		return fmt.Errorf("update job status: %w", err)
+	}
+	return setIndex(txn, index, tableJobs)
+}
+
+// recomputeJobTxn re-derives a job's status and rebuilds its summary from
+// scratch, for the rare writes (garbage collection) that are not tracked
+// incrementally.
+func recomputeJobTxn(txn *memdb.Txn, index uint64, namespace, jobID string) error {
+	if err := refreshJobStatusTxn(txn, index, namespace, jobID); err != nil {
+		return err
+	}
+	raw, err := txn.First(tableJobs, "id", namespace, jobID)
+	if err != nil || raw == nil {
+		return err
+	}
+	if err := updateSummaryTxn(txn, index, raw.(*structs.Job)); err != nil {
 		return err
 	}
 	return setIndex(txn, index, tableJobSummary)

@@ -43,7 +43,7 @@ func (s *StateStore) UpdateNodeStatusLost(index uint64, nodeID, status string, u
 				live = append(live, a)
 			}
 		}
-		jobs := map[structs.NamespacedID]bool{}
+		changes := jobChanges{}
 		for _, a := range live {
 			c := *a
 			c.ClientStatus = structs.AllocClientStatusLost
@@ -55,12 +55,10 @@ func (s *StateStore) UpdateNodeStatusLost(index uint64, nodeID, status string, u
 				return fmt.Errorf("insert alloc: %w", err)
 			}
 			lost = append(lost, &c)
-			jobs[structs.NamespacedID{Namespace: c.Namespace, ID: c.JobID}] = true
+			changes.alloc(a, &c)
 		}
-		for j := range jobs {
-			if err := refreshJobTxn(txn, index, j.Namespace, j.ID); err != nil {
-				return err
-			}
+		if err := changes.apply(txn, index); err != nil {
+			return err
 		}
 		if len(live) == 0 {
 			return nil
