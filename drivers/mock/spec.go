@@ -1,8 +1,13 @@
-// Package mock is the mock task driver, which pretends to run a task for a
-// while and then exits as told, so that schedulers, clients and the CLI can
-// be exercised without real workloads. The driver itself arrives with the
-// client/plugin milestone; for now the package exports only the schema of
-// its task `config` block, which jobspec checks job files against.
+// Package mock is the mock task driver, a test driver: it pretends to run a
+// task for a while and then exits as told (run_for, exit_code, start_error,
+// kill_after, stdout_string), so that schedulers, clients, the CLI and the
+// driver conformance suite can be exercised without real workloads. Tasks
+// are goroutines inside the plugin process; nothing is executed on the
+// machine. It must not be used to run real work.
+//
+// ConfigSpec is the schema of a task's `config` block, which jobspec checks
+// job files against; Driver is the driver, served out of process through
+// package plugin like any other.
 package mock
 
 import (
