@@ -37,3 +37,31 @@ func TestDevAgentRunHCL(t *testing.T) {
 	mustRun(t, d, 0, "job", "run", "-detach", "example.nomad.hcl")
 	mustRun(t, d, 0, "job", "status", "example")
 }
+
+func TestDevAgentStatusShowsLatestDeployment(t *testing.T) {
+	d := startDevAgent(t)
+	d.addNodes(t, 2)
+	path := writeFile(t, "api.nomad.hcl", `
+job "api" {
+  group "web" {
+    count = 2
+    update {
+      max_parallel = 1
+    }
+    task "server" {
+      driver = "mock"
+      config {
+        run_for = "1h"
+      }
+    }
+  }
+}
+`)
+	mustRun(t, d, 0, "job", "run", path)
+	out := mustRun(t, d, 0, "job", "status", "api")
+	for _, want := range []string{"Latest Deployment", "Status"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("job status lacks %q:\n%s", want, out)
+		}
+	}
+}

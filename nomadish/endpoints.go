@@ -24,6 +24,7 @@ var endpoints = []endpoint{
 	{"Node", func(s *Server, l hclog.Logger) interface{} { return &Node{srv: s, logger: l} }},
 	{"Alloc", func(s *Server, l hclog.Logger) interface{} { return &Alloc{srv: s, logger: l} }},
 	{"Eval", func(s *Server, l hclog.Logger) interface{} { return &Eval{srv: s, logger: l} }},
+	{"Deployment", func(s *Server, l hclog.Logger) interface{} { return &Deployment{srv: s, logger: l} }},
 	{"Plan", func(s *Server, l hclog.Logger) interface{} { return &Plan{srv: s, logger: l} }},
 }
 

@@ -39,6 +39,8 @@ func (s *HTTPServer) jobRoutes() []jobRoute {
 		{"/evaluations", methods{http.MethodGet: s.jobEvaluations}},
 		{"/versions", methods{http.MethodGet: s.jobVersions}},
 		{"/summary", methods{http.MethodGet: s.jobSummary}},
+		{"/deployments", methods{http.MethodGet: s.jobDeployments}},
+		{"/deployment", methods{http.MethodGet: s.jobLatestDeployment}},
 		{"/plan", methods{http.MethodPut: s.jobPlan, http.MethodPost: s.jobPlan}},
 		{"/revert", methods{http.MethodPut: s.jobRevert, http.MethodPost: s.jobRevert}},
 		{"/scale", methods{http.MethodGet: s.jobScaleStatus, http.MethodPut: s.jobScale, http.MethodPost: s.jobScale}},

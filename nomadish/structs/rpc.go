@@ -347,3 +347,26 @@ type RaftPeerRequest struct {
 	Address string
 	WriteRequest
 }
+
+// DeploymentListRequest lists deployments.
+type DeploymentListRequest struct {
+	QueryOptions
+}
+
+// DeploymentListResponse lists deployments, newest first.
+type DeploymentListResponse struct {
+	Deployments []*Deployment
+	QueryMeta
+}
+
+// DeploymentSpecificRequest names one deployment.
+type DeploymentSpecificRequest struct {
+	DeploymentID string
+	QueryOptions
+}
+
+// SingleDeploymentResponse returns one deployment, or nil.
+type SingleDeploymentResponse struct {
+	Deployment *Deployment
+	QueryMeta
+}
