@@ -128,6 +128,18 @@ func verifyJobs(t testing.TB, s *agentProc, ids []string, minIndex uint64, timeo
 		if qm.LastIndex < minIndex {
 			return false, fmt.Sprintf("%s has jobs index %d, want at least %d (the last acknowledged write); lists %d jobs", s.name, qm.LastIndex, minIndex, len(l))
 		}
+		// Every acknowledged job must be there; keep polling (bounded)
+		// rather than judging one read, and report what is missing if the
+		// wait runs out.
+		have := make(map[string]bool, len(l))
+		for _, j := range l {
+			have[j.ID] = true
+		}
+		for _, id := range ids {
+			if !have[id] {
+				return false, fmt.Sprintf("%s at index %d lists %d jobs and lacks %s", s.name, qm.LastIndex, len(l), id)
+			}
+		}
 		return true, ""
 	})
 	listed := map[string]bool{}
