@@ -40,6 +40,7 @@ func runCLIWithStdin(args []string, ui cli.Ui, helpOut, errOut io.Writer, stdin 
 		HelpWriter:  helpOut,
 		ErrorWriter: errOut,
 	}
+	addHiddenCommands(c, ui)
 	code, err := c.Run()
 	if err != nil {
 		fmt.Fprintf(errOut, "Error executing CLI: %s\n", err)
