@@ -228,8 +228,18 @@ func (s *Server) raftApply(t structs.MessageType, msg interface{}) (resp interfa
 	}
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "raft", "apply"}, time.Now(), []metrics.Label{{Name: "type", Value: t.String()}})
 	future := s.raft.Apply(buf, s.config.RaftTimeout)
-	if err := future.Error(); err != nil {
-		return nil, 0, fmt.Errorf("raft apply %s: %w", t, err)
+	// A future Raft accepted just before shutting down may never be
+	// answered; stop waiting for it when this server shuts down, so that
+	// Shutdown (which waits for the workers that call this) cannot hang.
+	done := make(chan error, 1)
+	go func() { done <- future.Error() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, 0, fmt.Errorf("raft apply %s: %w", t, err)
+		}
+	case <-s.shutdownCh:
+		return nil, 0, fmt.Errorf("raft apply %s: %w", t, errShutdown)
 	}
 	resp = future.Response()
 	if ferr, ok := resp.(error); ok && ferr != nil {
