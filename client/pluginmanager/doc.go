@@ -7,8 +7,11 @@
 // writes the state file again. A health loop, paced by an injected Clock,
 // pings each plugin; a dead one (process gone or RPC failing) is relaunched
 // with a bounded back-off and OnRestart tells the client to recover that
-// driver's tasks. Shutdown(false) is the agent restart path: plugins and
-// their tasks keep running and the next Manager re-attaches to them.
+// driver's tasks. Every launched or re-attached plugin is handed its
+// plugin config (SetConfig) and, when Config.DataDir is set, a directory
+// of its own named by NOMADISH_PLUGIN_DIR. Shutdown(false) is the agent
+// restart path: plugins and their tasks keep running and the next Manager
+// re-attaches to them.
 //
 // The package must not import the server, the scheduler or any driver; it
 // knows drivers only by name and through plugin.DriverPlugin.

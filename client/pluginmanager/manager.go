@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -58,7 +59,20 @@ type Config struct {
 	// relaunched, so the client can recover the driver's tasks on it (get
 	// the new driver with Driver). It must not call Shutdown or Close.
 	OnRestart func(driver string)
+	// DataDir, when set, gives each plugin a directory of its own,
+	// DataDir/<driver> (created 0700), named by the NOMADISH_PLUGIN_DIR
+	// environment variable of the plugin process: the wasm driver keeps
+	// its compile cache there.
+	DataDir string
+	// PluginConfigs are the drivers' plugin configs as JSON objects, by
+	// driver name. Each plugin gets its own with SetConfig after every
+	// launch and re-attach; a driver without one gets "{}".
+	PluginConfigs map[string][]byte
 }
+
+// PluginDirEnv is the environment variable naming a plugin's own
+// directory (see Config.DataDir).
+const PluginDirEnv = "NOMADISH_PLUGIN_DIR"
 
 // Manager launches, re-attaches to, health-checks and relaunches the
 // client's driver plugins. Its methods are safe for concurrent use.
@@ -284,9 +298,20 @@ func (m *Manager) names() []string {
 	return names
 }
 
-// launch starts `Binary plugin <name>` and connects to it.
+// launch starts `Binary plugin <name>` with its plugin directory in the
+// environment, connects to it and hands it its config.
 func (m *Manager) launch(name string) (*plugin.Client, *plugin.ReattachConfig, error) {
 	cmd := exec.Command(m.cfg.Binary, "plugin", name)
+	if m.cfg.DataDir != "" {
+		dir := filepath.Join(m.cfg.DataDir, name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("launch driver plugin %q: create its directory: %w", name, err)
+		}
+		// go-plugin appends the agent's own environment after this, so
+		// an agent started with NOMADISH_PLUGIN_DIR set would override
+		// it; agents are not started from inside plugins.
+		cmd.Env = []string{PluginDirEnv + "=" + dir}
+	}
 	c, rc, err := plugin.LaunchCmd(cmd, m.cfg.Logger.Named("plugin").Named(name))
 	if err != nil {
 		return nil, nil, err
@@ -295,7 +320,26 @@ func (m *Manager) launch(name string) (*plugin.Client, *plugin.ReattachConfig, e
 		c.Kill()
 		return nil, nil, fmt.Errorf("launch driver plugin %q: %w", name, err)
 	}
+	if err := m.setConfig(name, c); err != nil {
+		c.Kill()
+		return nil, nil, fmt.Errorf("launch driver plugin %q: %w", name, err)
+	}
 	return c, rc, nil
+}
+
+// setConfig hands the named driver's plugin its config, "{}" when it has
+// none.
+func (m *Manager) setConfig(name string, c *plugin.Client) error {
+	conf := m.cfg.PluginConfigs[name]
+	if len(conf) == 0 {
+		conf = []byte("{}")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.PingTimeout)
+	defer cancel()
+	if err := c.Driver.SetConfig(ctx, conf); err != nil {
+		return fmt.Errorf("set plugin config of driver %q: %w", name, err)
+	}
+	return nil
 }
 
 // reattach connects to the plugin rc describes and checks that it answers
@@ -307,6 +351,13 @@ func (m *Manager) reattach(name string, rc *plugin.ReattachConfig) (*plugin.Clie
 		return nil, err
 	}
 	if err := m.ping(name, c); err != nil {
+		return nil, err
+	}
+	// The plugin answers as our driver, so it is ours: one that refuses
+	// its config is stopped rather than left running unreachable, and
+	// the caller launches a new one, which reports the config error.
+	if err := m.setConfig(name, c); err != nil {
+		c.Kill()
 		return nil, err
 	}
 	return c, nil

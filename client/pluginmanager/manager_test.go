@@ -351,3 +351,54 @@ func TestNewRefusesDuplicateDrivers(t *testing.T) {
 		t.Fatal("a driver listed twice was accepted")
 	}
 }
+
+// TestPluginDirAndConfig launches the plugin with its own directory in
+// NOMADISH_PLUGIN_DIR and hands it its config; a config the driver
+// refuses keeps the plugin down with the driver's reason.
+func TestPluginDirAndConfig(t *testing.T) {
+	needBinary(t)
+	dataDir := filepath.Join(t.TempDir(), "plugins")
+	m := newManager(t, Config{Clock: newFakeClock(), DataDir: dataDir})
+	rc, ok := m.ReattachConfig("mock")
+	if !ok {
+		t.Fatalf("mock plugin not running: %v", func() error { _, err := m.Driver("mock"); return err }())
+	}
+	dir := filepath.Join(dataDir, "mock")
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("plugin dir %s: %v, %v; want a 0700 directory", dir, fi, err)
+	}
+	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", rc.Pid))
+	if err != nil {
+		t.Skipf("cannot read the plugin's environment: %v", err)
+	}
+	var got []string
+	for _, kv := range strings.Split(string(env), "\x00") {
+		if strings.HasPrefix(kv, PluginDirEnv+"=") {
+			got = append(got, kv)
+		}
+	}
+	if want := PluginDirEnv + "=" + dir; len(got) != 1 || got[0] != want {
+		t.Errorf("plugin environment has %v, want [%s]", got, want)
+	}
+	if err := m.Shutdown(true); err != nil {
+		t.Fatal(err)
+	}
+
+	bad, err := New(Config{
+		Binary:        nomadishBin,
+		Drivers:       []string{"mock"},
+		Clock:         newFakeClock(),
+		PluginConfigs: map[string][]byte{"mock": []byte(`{"nope": true}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	if _, err := bad.Driver("mock"); !errors.Is(err, ErrPluginDown) || !strings.Contains(err.Error(), "mock driver takes no plugin config") {
+		t.Fatalf("Driver with a refused config = %v, want ErrPluginDown with the driver's reason", err)
+	}
+}

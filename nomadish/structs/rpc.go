@@ -195,7 +195,9 @@ type NodeDeregisterRequest struct {
 
 // NodeUpdateStatusRequest changes a node's status.
 type NodeUpdateStatusRequest struct {
-	NodeID    string
+	NodeID string
+	// SecretID is the node's secret, as registered; it must match.
+	SecretID  string
 	Status    string
 	UpdatedAt int64
 	NodeEvent *NodeEvent
@@ -277,8 +279,11 @@ type SingleAllocResponse struct {
 // states) or from the plan applier. It is also the Raft entry.
 type AllocUpdateRequest struct {
 	Alloc []*Allocation
-	Evals []*Evaluation
-	Job   *Job
+	// SecretID is, from a client, the secret of the node the allocations
+	// run on; it must match that node's registered secret.
+	SecretID string
+	Evals    []*Evaluation
+	Job      *Job
 	WriteRequest
 }
 
