@@ -44,6 +44,13 @@ type Allocation struct {
 	AllocModifyIndex   uint64
 	CreateTime         int64
 	ModifyTime         int64
+	DesiredTransition  DesiredTransition
+}
+
+// DesiredTransition is what the server wants done with an allocation
+// next; Migrate is set by a node drain or `alloc stop`.
+type DesiredTransition struct {
+	Migrate *bool
 }
 
 // AllocationListStub is an allocation as listed.

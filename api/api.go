@@ -222,6 +222,9 @@ type request struct {
 	params   url.Values
 	body     any
 	blocking time.Duration // wait of a blocking query; zero if not blocking
+	// ctx, when set, bounds the request instead of the client's
+	// timeout: streams (followed logs) last until it is cancelled.
+	ctx context.Context
 }
 
 func (c *Client) newRequest(method, path string) (*request, error) {
@@ -316,6 +319,10 @@ func (c *Client) do(r *request) (*http.Response, time.Duration, error) {
 		timeout = r.blocking + r.blocking/16 + blockingGrace
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	if r.ctx != nil {
+		cancel()
+		ctx, cancel = context.WithCancel(r.ctx)
+	}
 	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
 	if err != nil {
 		cancel()

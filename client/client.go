@@ -245,16 +245,29 @@ func (c *Client) Shutdown() error {
 	c.shutdown = true
 	c.mu.Unlock()
 
-	c.logger.Info("shutting down; tasks keep running")
+	destroy := c.cfg.DestroyOnShutdown
+	if destroy {
+		c.logger.Info("shutting down; stopping every task")
+	} else {
+		c.logger.Info("shutting down; tasks keep running")
+	}
 	c.cancel()
 	c.servers.close()
 	c.loops.Wait()
 	c.destroying.Wait()
+	var wg sync.WaitGroup
 	for _, ar := range c.runners() {
-		ar.Shutdown()
+		if !destroy {
+			ar.Shutdown()
+			continue
+		}
+		// Destroy blocks up to the task's kill_timeout; in parallel.
+		wg.Add(1)
+		go func() { defer wg.Done(); ar.Destroy() }()
 	}
+	wg.Wait()
 	var errs []error
-	if err := c.plugins.Shutdown(false); err != nil {
+	if err := c.plugins.Shutdown(destroy); err != nil {
 		errs = append(errs, fmt.Errorf("client shutdown: %w", err))
 	}
 	if err := c.db.Close(); err != nil {

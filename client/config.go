@@ -87,6 +87,11 @@ type Config struct {
 	// GCInterval is the time between two garbage collections (default 1m).
 	GCInterval time.Duration
 
+	// DestroyOnShutdown makes Shutdown kill every task, its log process
+	// and the driver plugins instead of leaving them running for the next
+	// agent: for `agent -dev`, whose data dir does not outlive it.
+	DestroyOnShutdown bool
+
 	// ArtifactFileRoots are host directories artifacts with a file source
 	// may be read from besides the allocation directory.
 	ArtifactFileRoots []string

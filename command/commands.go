@@ -58,7 +58,29 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 func commands(meta Meta) map[string]cli.CommandFactory {
 	ui := meta.Ui
 	return map[string]cli.CommandFactory{
-		"agent": func() (cli.Command, error) { return &agent.Command{Ui: ui}, nil },
+		"agent": func() (cli.Command, error) { return &agent.Command{Ui: ui, Drivers: builtinDriverNames()}, nil },
+
+		"alloc": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "alloc", synopsis: "Interact with allocations", help: `
+Usage: nomadish alloc <subcommand> [options] [args]
+
+  Inspect allocations, read their logs and files, and restart, signal or
+  stop them. For example:
+
+      $ nomadish alloc status 8b2c4e1f
+      $ nomadish alloc logs -f 8b2c4e1f web
+      $ nomadish alloc fs 8b2c4e1f alloc/logs
+      $ nomadish alloc restart 8b2c4e1f web
+      $ nomadish alloc stop 8b2c4e1f
+
+  Run "nomadish alloc <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"alloc fs":      func() (cli.Command, error) { return &AllocFSCommand{Meta: meta}, nil },
+		"alloc logs":    func() (cli.Command, error) { return &AllocLogsCommand{Meta: meta}, nil },
+		"alloc restart": func() (cli.Command, error) { return &AllocRestartCommand{Meta: meta}, nil },
+		"alloc signal":  func() (cli.Command, error) { return &AllocSignalCommand{Meta: meta}, nil },
+		"alloc status":  func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta}, nil },
+		"alloc stop":    func() (cli.Command, error) { return &AllocStopCommand{Meta: meta}, nil },
 
 		"status": func() (cli.Command, error) { return &StatusCommand{Meta: meta}, nil },
 
@@ -155,8 +177,7 @@ Usage: nomadish node <subcommand> [options] [args]
 		"node status":      func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta}, nil },
 
 		// Future command families register here, each with a parent entry
-		// like "job" above: "alloc status", "alloc logs", "eval status",
-		// "deployment status".
+		// like "job" above: "eval status", "deployment status".
 
 		"version": func() (cli.Command, error) { return &VersionCommand{Ui: ui}, nil },
 	}

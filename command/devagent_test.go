@@ -38,6 +38,9 @@ func startDevAgent(t *testing.T) *devAgent {
 	cfg := agent.DevConfig()
 	cfg.NodeName = "cli-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
 	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Serf = 0, 0, 0
+	// The server alone: these tests simulate their client nodes over RPC
+	// (e2e/nodesim), so that placements are deterministic.
+	cfg.Client.Enabled = false
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

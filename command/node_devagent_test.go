@@ -49,9 +49,9 @@ func TestDevAgentNodeLifecycle(t *testing.T) {
 	}
 }
 
-// addNodes registers n simulated client nodes with the dev agent (the
-// client agent is not built yet); they heartbeat and acknowledge their
-// allocations as running until the test ends.
+// addNodes registers n simulated client nodes with the dev agent (whose
+// own client is off, see startDevAgent); they heartbeat and acknowledge
+// their allocations as running until the test ends.
 func (d *devAgent) addNodes(t *testing.T, n int) *nodesim.Sim {
 	t.Helper()
 	client, err := api.NewClient(&api.Config{Address: d.addr})

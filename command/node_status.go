@@ -21,13 +21,17 @@ Usage: nomadish node status [options] [<node>]
 
   Without an argument, list every client node with its pool, datacenter,
   name, class, drain, scheduling eligibility and status. With a node ID
-  (or a prefix that matches one node), show that node: its status, drain,
-  resources, allocations and recent events, and with -verbose its
-  attributes.
+  (or a prefix that matches one node), or with -self, show that node: its
+  status, drain, resources, allocations and recent events, and with
+  -verbose its attributes.
 
 ` + generalOptionsUsage() + `
 
 Node Status Options:
+
+  -self
+    Show the node of the agent the command talks to (-address), which
+    must run a client.
 
   -verbose
     Show full IDs, and the node's attributes and metadata.
@@ -42,9 +46,10 @@ func (c *NodeStatusCommand) Synopsis() string {
 }
 
 func (c *NodeStatusCommand) Run(args []string) int {
-	var verbose, asJSON bool
+	var verbose, asJSON, self bool
 	f := c.FlagSet("node status")
 	f.BoolVar(&verbose, "verbose", false, "")
+	f.BoolVar(&self, "self", false, "")
 	f.BoolVar(&asJSON, "json", false, "")
 	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
 		return code
@@ -52,14 +57,25 @@ func (c *NodeStatusCommand) Run(args []string) int {
 	if len(f.Args()) > 1 {
 		return c.usageError(fmt.Sprintf("This command takes at most one argument, a node ID or prefix; got %d", len(f.Args())), c.Help())
 	}
+	if self && len(f.Args()) > 0 {
+		return c.usageError("-self and a node argument are exclusive", c.Help())
+	}
 	client, ok := c.client()
 	if !ok {
 		return exitError
 	}
-	if len(f.Args()) == 0 {
+	var id string
+	switch {
+	case self:
+		if id, ok = c.selfNodeID(client); !ok {
+			return exitError
+		}
+	case len(f.Args()) == 0:
 		return c.list(client, verbose, asJSON)
+	default:
+		id = f.Args()[0]
 	}
-	node, ok := c.resolveNode(client, f.Args()[0])
+	node, ok := c.resolveNode(client, id)
 	if !ok {
 		return exitError
 	}
@@ -73,6 +89,21 @@ func (c *NodeStatusCommand) Run(args []string) int {
 	}
 	c.Ui.Output(formatNode(node, allocs, verbose, c.clockNow()))
 	return exitOK
+}
+
+// selfNodeID asks the agent for its client's node ID.
+func (c *NodeStatusCommand) selfNodeID(client *api.Client) (string, bool) {
+	self, err := client.Agent().Self()
+	if err != nil {
+		c.apiError("querying the agent", err)
+		return "", false
+	}
+	id := self.Stats["client"]["node_id"]
+	if id == "" {
+		c.Ui.Error(fmt.Sprintf("The agent at %s runs no client, so it has no node: give a node ID, or point -address at a client agent", client.Address()))
+		return "", false
+	}
+	return id, true
 }
 
 func (c *NodeStatusCommand) list(client *api.Client, verbose, asJSON bool) int {

@@ -2,6 +2,7 @@ package command
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -73,5 +74,36 @@ func TestNodeStatusErrors(t *testing.T) {
 	empty := newFakeNodeAgent(t)
 	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + empty.URL}); code != 0 || !strings.Contains(ui.OutputWriter.String(), "No nodes registered") {
 		t.Fatalf("empty: %d %s", code, ui.OutputWriter.String())
+	}
+}
+
+func TestNodeStatusSelf(t *testing.T) {
+	id := "4d2ba53b-0000-0000-0000-000000000001"
+	f := newFakeNodeAgent(t, fakeNode(id, "client-1"))
+	nodeHandler := f.Server.Config.Handler
+	nodeID := id
+	f.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/agent/self" {
+			stats := map[string]map[string]string{"nomad": {"server": "true"}}
+			if nodeID != "" {
+				stats["client"] = map[string]string{"node_id": nodeID}
+			}
+			json.NewEncoder(w).Encode(map[string]any{"stats": stats})
+			return
+		}
+		nodeHandler.ServeHTTP(w, r)
+	})
+	meta, ui, _ := testMeta(t)
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-self"}); code != 0 || !strings.Contains(ui.OutputWriter.String(), "ID          = "+id) {
+		t.Fatalf("-self: %d %s %s", code, ui.OutputWriter.String(), ui.ErrorWriter.String())
+	}
+	meta, ui, _ = testMeta(t)
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-self", id}); code != 1 || !strings.Contains(ui.ErrorWriter.String(), "exclusive") {
+		t.Fatalf("-self with node: %d %s", code, ui.ErrorWriter.String())
+	}
+	nodeID = ""
+	meta, ui, _ = testMeta(t)
+	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-self"}); code != 1 || !strings.Contains(ui.ErrorWriter.String(), "runs no client") {
+		t.Fatalf("-self on a server-only agent: %d %s", code, ui.ErrorWriter.String())
 	}
 }

@@ -36,6 +36,7 @@ func builtinDriverNames() []string {
 // CLI reference: nobody runs them by hand.
 var hiddenCommands = map[string]func(ui cli.Ui) cli.Command{
 	"plugin": func(ui cli.Ui) cli.Command { return &PluginCommand{Ui: ui} },
+	"logmon": func(ui cli.Ui) cli.Command { return &LogmonCommand{Ui: ui} },
 }
 
 // addHiddenCommands registers hiddenCommands with c and hides them.

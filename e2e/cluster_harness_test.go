@@ -25,6 +25,13 @@ type cluster struct {
 // retry-join the serf addresses of all the others.
 func startCluster(t testing.TB, n int) *cluster {
 	t.Helper()
+	return startClusterWith(t, n, serverOpts{})
+}
+
+// startClusterWith is startCluster with the other settings of base given
+// to every server.
+func startClusterWith(t testing.TB, n int, base serverOpts) *cluster {
+	t.Helper()
 	ports := make([]agentPorts, n)
 	for i := range ports {
 		ports[i] = newAgentPorts(t)
@@ -37,11 +44,9 @@ func startCluster(t testing.TB, n int) *cluster {
 				join = append(join, fmt.Sprintf("127.0.0.1:%d", ports[j].Serf))
 			}
 		}
-		c.servers = append(c.servers, startServer(t, fmt.Sprintf("s%d", i), i, serverOpts{
-			BootstrapExpect: n,
-			RetryJoin:       join,
-			Ports:           ports[i],
-		}))
+		opts := base
+		opts.BootstrapExpect, opts.RetryJoin, opts.Ports = n, join, ports[i]
+		c.servers = append(c.servers, startServer(t, fmt.Sprintf("s%d", i), i, opts))
 	}
 	// Runs before the servers' own cleanups (last registered, first run):
 	// stopping them one by one would wait out each graceful leave in turn.

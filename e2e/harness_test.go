@@ -59,6 +59,18 @@ type serverOpts struct {
 
 	// Ports are used if set, else allocated.
 	Ports agentPorts
+
+	// Client also runs a client in the server agent; ClientOnly runs a
+	// client and no server, registering with ClientServers (RPC
+	// addresses). Both keep the client's data under the agent's data dir.
+	Client        bool
+	ClientOnly    bool
+	ClientServers []string
+
+	// Extra is HCL appended to the agent's config file as it is;
+	// ServerExtra goes inside its server block.
+	Extra       string
+	ServerExtra string
 }
 
 // agentProc is one agent: its configuration on disk and, while it runs,
@@ -149,17 +161,33 @@ func (a *agentProc) writeConfig() {
 	}
 	fmt.Fprintf(&b, "\nports {\n  http     = %d\n  rpc      = %d\n  serf     = %d\n  serf_wan = %d\n}\n",
 		a.ports.HTTP, a.ports.RPC, a.ports.Serf, a.ports.SerfWAN)
-	if !a.opts.Dev {
+	if a.opts.Client || a.opts.ClientOnly {
+		servers := a.opts.ClientServers
+		if len(servers) == 0 && !a.opts.ClientOnly {
+			servers = []string{a.rpcAddr()}
+		}
+		fmt.Fprintf(&b, "\nclient {\n  enabled = true\n  servers = [%s]\n}\n", quoteAll(servers))
+	}
+	if !a.opts.Dev && !a.opts.ClientOnly {
 		quoted := make([]string, len(a.opts.RetryJoin))
 		for i, j := range a.opts.RetryJoin {
 			quoted[i] = fmt.Sprintf("%q", j)
 		}
-		fmt.Fprintf(&b, "\nserver {\n  enabled          = true\n  bootstrap_expect = %d\n", a.opts.BootstrapExpect)
+		fmt.Fprintf(&b, "\nserver {\n  enabled          = true\n  bootstrap_expect = %d\n%s\n", a.opts.BootstrapExpect, a.opts.ServerExtra)
 		fmt.Fprintf(&b, "  server_join {\n    retry_join     = [%s]\n    retry_interval = \"1s\"\n  }\n}\n", strings.Join(quoted, ", "))
 	}
+	b.WriteString("\n" + a.opts.Extra + "\n")
 	if err := os.WriteFile(a.config, []byte(b.String()), 0o644); err != nil {
 		a.t.Fatalf("write %s config: %v", a.name, err)
 	}
+}
+
+func quoteAll(ss []string) string {
+	quoted := make([]string, len(ss))
+	for i, s := range ss {
+		quoted[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(quoted, ", ")
 }
 
 func (a *agentProc) args() []string {
@@ -332,6 +360,13 @@ func (a *agentProc) stop() {
 
 func (a *agentProc) cleanup() {
 	a.stop()
+	// Plugins of an earlier start (another process group) and log
+	// processes (their own sessions) outlive the agent by design; they
+	// are found by the agent's directory in their command line or
+	// environment.
+	for _, pid := range straysUnder(a.dir) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 	if a.t.Failed() {
 		a.t.Logf("%s (%s, config %s) log tail:\n%s", a.name, a.ports, a.config, a.logTail())
 	}

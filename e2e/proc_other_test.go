@@ -10,3 +10,6 @@ import "syscall"
 func agentSysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// straysUnder finds nothing outside Linux, which has no /proc to search.
+func straysUnder(dir string) []int { return nil }

@@ -1,6 +1,8 @@
 package nomadish
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/go-hclog"
 	memdb "github.com/hashicorp/go-memdb"
 	"github.com/nomadish/nomadish/nomadish/state"
@@ -62,4 +64,53 @@ func (a *Alloc) GetAlloc(args *structs.AllocSpecificRequest, reply *structs.Sing
 			return setIndexFromObject(st, &reply.QueryMeta, "allocs", alloc != nil, func() uint64 { return alloc.ModifyIndex })
 		},
 	})
+}
+
+// Stop stops one allocation and has the scheduler replace it, as `nomad
+// alloc stop` does: in one Raft entry the allocation is marked for
+// migration (DesiredTransition.Migrate) and an evaluation of its job is
+// created, so the reconciler stops it and places a replacement. A
+// terminal allocation, or one whose job is gone, is refused.
+func (a *Alloc) Stop(args *structs.AllocStopRequest, reply *structs.AllocStopResponse) error {
+	if done, err := a.srv.forward("Alloc.Stop", args, args, reply); done {
+		return err
+	}
+	if args.AllocID == "" {
+		return invalid("AllocID", "required")
+	}
+	st := a.srv.State()
+	alloc, err := st.AllocByID(nil, args.AllocID)
+	if err != nil {
+		return err
+	}
+	if alloc == nil {
+		return fmt.Errorf("alloc %q: %w", args.AllocID, structs.ErrNotFound)
+	}
+	if alloc.TerminalStatus() {
+		return invalid("AllocID", "allocation %q is already stopped (desired %q, client %q)", alloc.ID, alloc.DesiredStatus, alloc.ClientStatus)
+	}
+	job, err := st.JobByID(nil, alloc.Namespace, alloc.JobID)
+	if err != nil {
+		return err
+	}
+	if job == nil {
+		// The allocation's own copy still says how to evaluate it.
+		job = alloc.Job
+	}
+	if job == nil {
+		return fmt.Errorf("job %q of alloc %q: %w", alloc.JobID, alloc.ID, structs.ErrNotFound)
+	}
+	eval := newJobEval(job, structs.EvalTriggerAllocStop, a.srv.clock().Now().UnixNano())
+	req := &structs.AllocUpdateDesiredTransitionRequest{
+		Allocs: map[string]*structs.DesiredTransition{alloc.ID: {Migrate: true}},
+		Evals:  []*structs.Evaluation{eval},
+	}
+	_, index, err := a.srv.raftApply(structs.AllocUpdateDesiredTransitionRequestType, req)
+	if err != nil {
+		return fmt.Errorf("stop alloc %q: %w", alloc.ID, err)
+	}
+	a.logger.Info("allocation stop requested", "alloc_id", alloc.ID, "job_id", alloc.JobID, "eval_id", eval.ID)
+	reply.EvalID = eval.ID
+	reply.Index = index
+	return nil
 }

@@ -31,20 +31,36 @@ func (s *Server) forward(method string, info structs.RPCInfo, args, reply interf
 	if info.IsRead() && info.AllowStaleRead() {
 		return false, nil
 	}
+	var deadline <-chan time.Time
 	for {
+		changed := s.leaderChanged()
 		if s.IsLeader() {
-			return false, nil
+			if s.leaderReady.Load() {
+				return false, nil
+			}
+			// Leader, but the FSM may not have applied the entries of
+			// earlier terms yet: wait for the leader loop's barrier.
+			if deadline == nil {
+				t := time.NewTimer(s.config.RPCHoldTimeout)
+				defer t.Stop()
+				deadline = t.C
+			}
+			select {
+			case <-changed:
+				continue
+			case <-deadline:
+				return true, structs.ErrNoLeader
+			case <-s.shutdownCh:
+				return true, errShutdown
+			}
 		}
 		addr, err := s.waitForLeader()
 		if err != nil {
 			return true, err
 		}
 		if addr == s.raftTransport.LocalAddr() {
-			// We are the leader Raft names but not yet (or no longer)
-			// acting as it; wait for the transition to settle.
-			if s.IsLeader() {
-				return false, nil
-			}
+			// We are the leader Raft names; the loop above waits until
+			// we act as it.
 			continue
 		}
 		info.SetForwarded()
@@ -90,15 +106,28 @@ func (s *Server) observeLeader() {
 		for {
 			select {
 			case <-ch:
-				s.leaderMu.Lock()
-				close(s.leaderChangeCh)
-				s.leaderChangeCh = make(chan struct{})
-				s.leaderMu.Unlock()
+				s.notifyLeaderChange()
 			case <-s.shutdownCh:
 				return
 			}
 		}
 	}()
+}
+
+// notifyLeaderChange wakes every waiter on leaderChanged.
+func (s *Server) notifyLeaderChange() {
+	s.leaderMu.Lock()
+	close(s.leaderChangeCh)
+	s.leaderChangeCh = make(chan struct{})
+	s.leaderMu.Unlock()
+}
+
+// setLeaderReady records whether this server serves requests as the
+// leader and wakes the requests waiting for it.
+func (s *Server) setLeaderReady(ready bool) {
+	if s.leaderReady.Swap(ready) != ready {
+		s.notifyLeaderChange()
+	}
 }
 
 // leaderChanged returns a channel closed at the next leader change.

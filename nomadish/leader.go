@@ -56,12 +56,14 @@ func (s *Server) leaderLoop(stopCh chan struct{}) {
 	defer interval.Stop()
 
 	established := false
+	defer s.setLeaderReady(false)
 	for {
 		// Make sure the FSM has applied everything before acting on it.
 		if err := s.raft.Barrier(s.config.RaftTimeout).Error(); err != nil {
 			s.logger.Error("leader barrier failed", "error", err)
 		} else {
 			if !established {
+				s.setLeaderReady(true)
 				s.establishLeadership(stopCh)
 				established = true
 			}

@@ -68,6 +68,11 @@ type Server struct {
 
 	leaderMu       sync.Mutex // guards leaderChangeCh
 	leaderChangeCh chan struct{}
+	// leaderReady is set while this server is the leader and its FSM
+	// has applied every entry of earlier terms (the leader loop's first
+	// barrier): until then its state store may be behind what was
+	// acknowledged, so requests wait rather than read it.
+	leaderReady atomic.Bool
 
 	jitter func(max time.Duration) time.Duration
 

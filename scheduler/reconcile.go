@@ -271,7 +271,8 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 		case taint == nodeLost || a.ClientStatus == structs.AllocClientStatusLost || a.ClientStatus == structs.AllocClientStatusUnknown:
 			res.stop = append(res.stop, allocStop{alloc: a, desc: descLost, clientStatus: structs.AllocClientStatusLost})
 			replace = append(replace, placement{name: a.Name, tg: tg, kind: placeLost, previous: a})
-		case taint == nodeDraining && migrateNow(a, n, r.now):
+		case a.DesiredTransition.Migrate || (taint == nodeDraining && migrateNow(a, n, r.now)):
+			// Marked by the drainer or by `alloc stop`, on any node.
 			res.stop = append(res.stop, allocStop{alloc: a, desc: descMigrating})
 			replace = append(replace, placement{name: a.Name, tg: tg, kind: placeMigrate, previous: a})
 		default:

@@ -160,7 +160,10 @@ func (s *SystemScheduler) attempt() (bool, error) {
 		case taint == nodeLost || a.ClientStatus == structs.AllocClientStatusLost || a.ClientStatus == structs.AllocClientStatusUnknown:
 			ctx.appendStop(a, descLost, structs.AllocClientStatusLost)
 			du.Stop++
-		case taint == nodeDraining && !(n.DrainStrategy != nil && n.DrainStrategy.IgnoreSystemJobs) && migrateNow(a, n, ctx.now):
+		case taint == nodeDraining && !(n.DrainStrategy != nil && n.DrainStrategy.IgnoreSystemJobs) && migrateNow(a, n, ctx.now),
+			taint == nodeOK && a.DesiredTransition.Migrate:
+			// A marked allocation on a node that is not draining (`alloc
+			// stop`) is stopped; the node gets a fresh one below.
 			ctx.appendStop(a, descMigrating, "")
 			du.Migrate++
 		case have[key]:

@@ -91,6 +91,9 @@ func (s *HTTPServer) agentSelf(w http.ResponseWriter, r *http.Request) (interfac
 	for k, v := range s.backend.Stats() {
 		out.Stats[k] = v
 	}
+	if s.client != nil {
+		out.Stats["client"] = clientStats(s.client)
+	}
 	if _, ok := out.Stats["runtime"]; ok {
 		return out, nil
 	}
@@ -120,6 +123,9 @@ func (s *HTTPServer) selfMember() (Member, bool) {
 }
 
 func (s *HTTPServer) agentMembers(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	if err := serverless(s.backend); err != nil {
+		return nil, err
+	}
 	wan, err := boolParam(r, "wan")
 	if err != nil {
 		return nil, err
@@ -143,6 +149,9 @@ func (s *HTTPServer) agentMembers(w http.ResponseWriter, r *http.Request) (inter
 // each ?address=; the answer counts the successes and carries the error of
 // the failures, with status 200 as in Nomad.
 func (s *HTTPServer) agentJoin(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	if err := serverless(s.backend); err != nil {
+		return nil, err
+	}
 	addrs := r.URL.Query()["address"]
 	if len(addrs) == 0 {
 		return nil, badRequest("missing address: want ?address=HOST:PORT (repeatable)")
@@ -163,12 +172,33 @@ func (s *HTTPServer) agentJoin(w http.ResponseWriter, r *http.Request) (interfac
 	return out, nil
 }
 
-// agentHealth is 200 when the server knows a leader and 500 otherwise, with
-// the same body shape either way.
+// agentHealth is 200 when every part the agent runs is healthy and 500
+// otherwise, with the same body shape either way. The server part is
+// healthy when it knows a leader; the client part when it has a node ID
+// and reaches a server that knows one.
 func (s *HTTPServer) agentHealth(w http.ResponseWriter, r *http.Request) (interface{}, error) {
-	if s.backend.Leader() == "" {
-		return statusObject{code: http.StatusInternalServerError,
-			obj: healthResponse{Server: &healthPart{Ok: false, Message: structs.ErrNoLeader.Error()}}}, nil
+	var out healthResponse
+	ok := true
+	leader := s.backend.Leader()
+	if serverless(s.backend) == nil {
+		out.Server = &healthPart{Ok: leader != "", Message: "ok"}
+		if leader == "" {
+			out.Server.Message = structs.ErrNoLeader.Error()
+			ok = false
+		}
 	}
-	return healthResponse{Server: &healthPart{Ok: true, Message: "ok"}}, nil
+	if s.client != nil {
+		out.Client = &healthPart{Ok: true, Message: "ok"}
+		switch {
+		case s.client.NodeID() == "":
+			out.Client.Ok, out.Client.Message = false, "the client has no node ID yet"
+		case leader == "":
+			out.Client.Ok, out.Client.Message = false, "no server with a known leader reachable: "+structs.ErrNoLeader.Error()
+		}
+		ok = ok && out.Client.Ok
+	}
+	if !ok {
+		return statusObject{code: http.StatusInternalServerError, obj: out}, nil
+	}
+	return out, nil
 }

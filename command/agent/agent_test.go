@@ -38,6 +38,9 @@ func devTestConfig(t *testing.T) *Config {
 	cfg := DevConfig()
 	cfg.NodeName = "dev-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Serf = 0, 0, 0
+	// The server alone: these tests drive the HTTP API and the server;
+	// the client wiring is tested with a fake client (client_test.go).
+	cfg.Client.Enabled = false
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,10 @@ import (
 type Command struct {
 	Ui cli.Ui
 
+	// Drivers are the built-in task drivers the binary serves with
+	// `nomadish plugin NAME`; the client runs each of them.
+	Drivers []string
+
 	// Test hooks: where logs go (default stdout), a channel standing in
 	// for OS signals, and a channel that receives the agent once it runs.
 	logOutput io.Writer
@@ -37,8 +41,8 @@ func (c *Command) Help() string {
 Usage: nomadish agent [options]
 
   Starts a nomadish agent and runs until an interrupt or terminate signal.
-  The agent is a server (Raft, scheduling, the HTTP API), a client (runs
-  tasks; not built yet) or both. Configuration comes from HCL or JSON files
+  The agent is a server (Raft, scheduling), a client (runs tasks through
+  driver plugins) or both; every agent serves the HTTP API. Configuration comes from HCL or JSON files
   given with -config, loaded in order with later values winning, and then
   from the flags below, which win over every file.
 
@@ -46,8 +50,9 @@ Usage: nomadish agent [options]
 
       $ nomadish agent -dev
 
-  Signals: SIGINT or SIGTERM leave the cluster gracefully and stop; a second
-  one stops at once. SIGHUP re-reads the configuration and applies its
+  Signals: SIGINT or SIGTERM leave the cluster gracefully (a server) and
+  stop; the client's tasks keep running and are recovered when the agent
+  starts again with the same data_dir. A second signal stops at once. SIGHUP re-reads the configuration and applies its
   log_level (nothing else is reloaded).
 
 General options:
@@ -62,7 +67,10 @@ General options:
   -dev
     Development mode: server and client in one process on 127.0.0.1, a
     single server that elects itself, Raft kept in memory unless -data-dir
-    is given, log level DEBUG. Nothing survives a restart.
+    is given, log level DEBUG. The client runs every built-in driver, keeps
+    its state in a temporary directory removed on exit (unless -data-dir
+    is given) and may fetch file artifacts from the current directory.
+    Nothing survives a restart.
 
   -bind=<addr>
     The IP address every listener binds to (default 0.0.0.0; 127.0.0.1
@@ -106,11 +114,15 @@ Server options:
 Client options:
 
   -client
-    Run the client. Not built yet: with -server (or -dev) the agent runs
-    the server only and logs a warning; alone it is refused.
+    Run the client: register this machine as a node, run the allocations
+    the servers place on it and serve their logs and files over the HTTP
+    API. A client-only agent answers the rest of the HTTP API through its
+    servers.
 
   -servers=<host:port,...>
-    Comma-separated RPC addresses of the servers the client registers with.
+    Comma-separated RPC addresses of the servers the client registers
+    with (client { servers = [...] }). Defaults to the agent's own server
+    when it runs one.
 `)
 }
 
@@ -239,10 +251,7 @@ func (c *Command) Run(args []string) int {
 		c.Ui.Error(err.Error())
 		return 1
 	}
-	if !cfg.Server.Enabled {
-		c.Ui.Error(ErrClientOnly.Error())
-		return 1
-	}
+	cfg.Drivers = c.Drivers
 	level, _ := parseLogLevel(cfg.LogLevel) // checked by Validate
 	out := c.logOutput
 	if out == nil {
@@ -275,23 +284,35 @@ func (c *Command) Run(args []string) int {
 
 // banner prints the agent's effective configuration.
 func (c *Command) banner(cfg *Config, a *Agent) {
-	lan, wan := a.SerfAddrs()
-	roles := []string{"server"}
-	if cfg.Client.Enabled {
-		roles = append(roles, "client (not built yet)")
-	}
+	var roles []string
 	lines := map[string]string{
 		"Node":      cfg.NodeName,
 		"Region":    fmt.Sprintf("%s (datacenter %s)", cfg.Region, cfg.Datacenter),
-		"Roles":     strings.Join(roles, ", "),
 		"HTTP":      a.HTTPAddr(),
-		"RPC":       a.RPCAddr(),
-		"Gossip":    fmt.Sprintf("LAN %s, WAN %s", lan, wan),
 		"Log Level": strings.ToUpper(cfg.LogLevel),
 		"Data Dir":  cfg.DataDir,
-		"Bootstrap": fmt.Sprintf("expect %d", cfg.Server.BootstrapExpect),
 	}
-	if cfg.DataDir == "" {
+	if a.server != nil {
+		roles = append(roles, "server")
+		lan, wan := a.SerfAddrs()
+		lines["RPC"] = a.RPCAddr()
+		lines["Gossip"] = fmt.Sprintf("LAN %s, WAN %s", lan, wan)
+		lines["Bootstrap"] = fmt.Sprintf("expect %d", cfg.Server.BootstrapExpect)
+	}
+	if a.client != nil {
+		roles = append(roles, "client")
+		lines["Node ID"] = a.client.NodeID()
+		lines["Servers"] = strings.Join(a.client.Servers(), ", ")
+		lines["Drivers"] = strings.Join(cfg.Drivers, ", ")
+	} else if cfg.Client.Enabled {
+		roles = append(roles, "client (not available in this build)")
+	}
+	lines["Roles"] = strings.Join(roles, ", ")
+	switch {
+	case cfg.DataDir != "":
+	case a.tempDir != "":
+		lines["Data Dir"] = fmt.Sprintf("(none: Raft in memory; client state in %s, removed on exit)", a.tempDir)
+	default:
 		lines["Data Dir"] = "(none: Raft in memory)"
 	}
 	if len(cfg.Files) > 0 {
@@ -326,7 +347,11 @@ func (c *Command) waitForSignals(a *Agent, f *agentFlags, sigCh chan os.Signal) 
 			c.reload(a, f)
 			continue
 		}
-		c.Ui.Output(fmt.Sprintf("==> Caught signal %v: leaving the cluster (send it again to stop at once)", sig))
+		if a.server != nil {
+			c.Ui.Output(fmt.Sprintf("==> Caught signal %v: leaving the cluster (send it again to stop at once)", sig))
+		} else {
+			c.Ui.Output(fmt.Sprintf("==> Caught signal %v: stopping the client; its tasks keep running (send it again to stop at once)", sig))
+		}
 		done := make(chan error, 1)
 		go func() {
 			err := a.Leave()
@@ -342,7 +367,11 @@ func (c *Command) waitForSignals(a *Agent, f *agentFlags, sigCh chan os.Signal) 
 				if err != nil {
 					return 1
 				}
-				c.Ui.Output("==> Left the cluster; agent stopped")
+				if a.server != nil {
+					c.Ui.Output("==> Left the cluster; agent stopped")
+				} else {
+					c.Ui.Output("==> Agent stopped")
+				}
 				return 0
 			case s := <-sigCh:
 				if s == syscall.SIGHUP {

@@ -27,7 +27,7 @@ func TestCommand_BadInputExits1(t *testing.T) {
 		{[]string{"-dev", "-log-level=loud"}, `log_level: unknown level "loud"`},
 		{[]string{"-config=" + bad}, bad + `:2:3: Unknown argument: "enabeld" is not an argument in the server block. Did you mean "enabled"?`},
 		{[]string{"-config=" + filepath.Join(dir, "missing.hcl")}, "no such file or directory"},
-		{[]string{"-client", "-data-dir=" + dir}, "the client is not built yet"},
+		{[]string{"-client", "-data-dir=" + dir}, "client.servers is empty and this agent runs no server"},
 		{[]string{"-data-dir=" + dir}, "neither server nor client is enabled"},
 	}
 	for _, c := range cases {
@@ -166,7 +166,7 @@ func TestCommand_RunDevAndSignals(t *testing.T) {
 		t.Fatal("agent did not start")
 	}
 	out := ui.OutputWriter.String()
-	for _, want := range []string{"HTTP: " + a.HTTPAddr(), "Node: cmd-test", "Region: global (datacenter dc1)", "Data Dir: (none: Raft in memory)", "Log Level: INFO"} {
+	for _, want := range []string{"HTTP: " + a.HTTPAddr(), "Node: cmd-test", "Region: global (datacenter dc1)", "Data Dir: (none: Raft in memory", "Log Level: INFO"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner %q lacks %q", out, want)
 		}

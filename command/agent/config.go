@@ -61,6 +61,11 @@ type Config struct {
 	// to the loopback interface.
 	DevMode bool `json:"DevMode"`
 
+	// Drivers are the built-in task drivers the client runs, each as a
+	// `nomadish plugin NAME` process; the agent command sets them (every
+	// driver the binary serves), files cannot.
+	Drivers []string `json:"Drivers"`
+
 	// Files are the configuration files loaded, in order.
 	Files []string `json:"Files"`
 }
@@ -108,6 +113,25 @@ type ServerConfig struct {
 	BootstrapExpect int         `hcl:"bootstrap_expect,optional" json:"BootstrapExpect"`
 	RaftProtocol    int         `hcl:"raft_protocol,optional" json:"RaftProtocol"`
 	ServerJoin      *ServerJoin `hcl:"server_join,block" json:"ServerJoin"`
+
+	// Client heartbeats, with Nomad's names: durations such as "10s";
+	// empty keeps the server's default (see website/agent.md).
+	MinHeartbeatTTL        string  `hcl:"min_heartbeat_ttl,optional" json:"MinHeartbeatTTL"`
+	HeartbeatGrace         string  `hcl:"heartbeat_grace,optional" json:"HeartbeatGrace"`
+	FailoverHeartbeatTTL   string  `hcl:"failover_heartbeat_ttl,optional" json:"FailoverHeartbeatTTL"`
+	MaxHeartbeatsPerSecond float64 `hcl:"max_heartbeats_per_second,optional" json:"MaxHeartbeatsPerSecond"`
+}
+
+// positiveDuration parses a configured duration that must be above zero.
+func positiveDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (want e.g. 10s or 1m)", v)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be positive", v)
+	}
+	return d, nil
 }
 
 // ServerJoin says how a server finds the other servers of its region.
@@ -120,13 +144,42 @@ type ServerJoin struct {
 	RetryMax int `hcl:"retry_max,optional" json:"RetryMax"`
 }
 
-// ClientConfig is the client block. The client itself is not built yet;
-// the block is parsed and validated so that files written now keep working.
+// ClientConfig is the client block: how the client part of the agent
+// registers, what it offers and how it cleans up. The data it keeps lives
+// under data_dir: <data_dir>/client (its state) and <data_dir>/alloc (the
+// allocation directories).
 type ClientConfig struct {
-	Enabled   bool              `hcl:"enabled,optional" json:"Enabled"`
+	Enabled bool `hcl:"enabled,optional" json:"Enabled"`
+	// Servers are the RPC addresses (host:port) of servers to register
+	// with; empty on an agent that also runs the server means itself.
 	Servers   []string          `hcl:"servers,optional" json:"Servers"`
 	NodeClass string            `hcl:"node_class,optional" json:"NodeClass"`
+	NodePool  string            `hcl:"node_pool,optional" json:"NodePool"`
 	Meta      map[string]string `hcl:"meta,optional" json:"Meta"`
+	// HostVolumes are `host_volume "NAME" { path = ..., read_only = ... }`
+	// blocks: host directories groups may mount by name.
+	HostVolumes []*HostVolumeConfig `hcl:"host_volume,block" json:"HostVolumes"`
+	// GCMaxAllocs is how many terminal allocations the client keeps
+	// before it removes the oldest (0 means the client's default).
+	GCMaxAllocs int `hcl:"gc_max_allocs,optional" json:"GCMaxAllocs"`
+	// GCDiskUsageThreshold is the percentage of disk use above which
+	// the client removes terminal allocations (0 means the default).
+	GCDiskUsageThreshold float64         `hcl:"gc_disk_usage_threshold,optional" json:"GCDiskUsageThreshold"`
+	Artifact             *ArtifactConfig `hcl:"artifact,block" json:"Artifact"`
+}
+
+// HostVolumeConfig is a host_volume block of the client.
+type HostVolumeConfig struct {
+	Name     string `hcl:"name,label" json:"Name"`
+	Path     string `hcl:"path" json:"Path"`
+	ReadOnly bool   `hcl:"read_only,optional" json:"ReadOnly"`
+}
+
+// ArtifactConfig is the client's artifact block.
+type ArtifactConfig struct {
+	// FileRoots are host directories that file:// artifact sources (and
+	// absolute paths) may come from, besides the allocation directory.
+	FileRoots []string `hcl:"file_roots,optional" json:"FileRoots"`
 }
 
 // PluginConfig is a `plugin "NAME" { config { ... } }` block. The config
@@ -370,12 +423,32 @@ func (c *Config) Validate() error {
 	if p := c.Server.RaftProtocol; p != 0 && p != 3 {
 		fail("server.raft_protocol: %d is not supported (only 3)", p)
 	}
+	for _, h := range c.Server.heartbeatDurations() {
+		if h.val == "" {
+			continue
+		}
+		if _, err := positiveDuration(h.val); err != nil {
+			fail("%s: %v", h.key, err)
+		}
+	}
+	if c.Server.MaxHeartbeatsPerSecond < 0 {
+		fail("server.max_heartbeats_per_second: %v must be positive", c.Server.MaxHeartbeatsPerSecond)
+	}
 	if j := c.Server.ServerJoin; j != nil {
 		if _, err := j.retryInterval(); err != nil {
 			fail("server.server_join.retry_interval: %v", err)
 		}
 		if j.RetryMax < 0 {
 			fail("server.server_join.retry_max: %d must be 0 (forever) or more", j.RetryMax)
+		}
+	}
+	if c.Client.Enabled && !c.Server.Enabled && len(c.Client.Servers) == 0 {
+		fail("client.servers is empty and this agent runs no server: set client { servers = [\"10.0.0.1:4647\"] } or pass -servers=HOST:PORT")
+	}
+	probs = append(probs, c.Client.validate()...)
+	for _, p := range c.Plugins {
+		if _, err := p.ConfigJSON(); err != nil {
+			fail("plugin %q: config: %v", p.Name, err)
 		}
 	}
 	if len(probs) == 0 {

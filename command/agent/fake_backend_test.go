@@ -171,6 +171,17 @@ func (f *fakeBackend) RPC(method string, args, reply interface{}) error {
 		f.lastQuery = a.QueryOptions
 		reply.(*structs.AllocListResponse).QueryMeta = f.meta()
 		return nil
+	case *structs.AllocStopRequest:
+		f.lastWrite = a.WriteRequest
+		alloc := f.allocs[a.AllocID]
+		if alloc == nil {
+			return fmt.Errorf("alloc %q: %w", a.AllocID, structs.ErrNotFound)
+		}
+		f.index++
+		alloc.DesiredTransition.Migrate = true
+		out := reply.(*structs.AllocStopResponse)
+		out.EvalID, out.Index = fmt.Sprintf("eval-stop-%d", f.index), f.index
+		return nil
 	case *structs.AllocSpecificRequest:
 		f.lastQuery = a.QueryOptions
 		out := reply.(*structs.SingleAllocResponse)

@@ -61,6 +61,11 @@ func notFound(what string) error {
 // HTTPServer serves the v1 HTTP API of one agent.
 type HTTPServer struct {
 	backend backend
+	// client is this agent's client part; nil when it runs none. Set
+	// before serving, read-only after.
+	client localClient
+	// proxy forwards client requests for allocations on other nodes.
+	proxy   *http.Transport
 	agent   agentInfo
 	metrics *metricsSinks
 	logger  hclog.Logger
@@ -88,10 +93,12 @@ func newHTTPServer(b backend, cfg *Config, m *metricsSinks, logger hclog.Logger)
 		metrics: m,
 		logger:  logger.Named("http"),
 		mux:     http.NewServeMux(),
+		proxy:   newProxyTransport(),
 	}
 	s.registerJobRoutes()
 	s.registerNodeRoutes()
 	s.registerAllocRoutes()
+	s.registerClientRoutes()
 	s.registerEvalRoutes()
 	s.registerDeploymentRoutes()
 	s.registerStatusRoutes()
@@ -161,6 +168,11 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					// A proxied stream whose caller or node went
+					// away: let net/http drop the connection quietly.
+					panic(p)
+				}
 				s.logger.Error("panic in http handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 				http.Error(w, "internal error", http.StatusInternalServerError)
 			}
@@ -171,7 +183,7 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 		obj, err := h(w, r)
 		if err != nil {
 			code, msg := s.errorStatus(err)
-			if code >= 500 {
+			if code >= 500 && code != http.StatusNotImplemented {
 				s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", code, "error", err)
 			} else {
 				s.logger.Debug("request rejected", "method", r.Method, "path", r.URL.Path, "status", code, "error", err)

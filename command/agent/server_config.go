@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -53,6 +54,19 @@ func (c *Config) serverConfig(logger hclog.Logger) (*nomadish.Config, error) {
 		wan.AdvertiseAddr = host
 	}
 
+	for _, h := range c.Server.heartbeatDurations() {
+		if h.val == "" {
+			continue
+		}
+		d, err := positiveDuration(h.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", h.key, err)
+		}
+		*h.out(sc) = d
+	}
+	if c.Server.MaxHeartbeatsPerSecond > 0 {
+		sc.MaxHeartbeatsPerSecond = c.Server.MaxHeartbeatsPerSecond
+	}
 	if j := c.Server.ServerJoin; j != nil {
 		sc.StartJoin = j.StartJoin
 		sc.RetryJoin = j.RetryJoin
@@ -64,6 +78,23 @@ func (c *Config) serverConfig(logger hclog.Logger) (*nomadish.Config, error) {
 		sc.RetryMaxAttempts = j.RetryMax
 	}
 	return sc, nil
+}
+
+// heartbeatDurations lists the server's heartbeat durations by key.
+func (s *ServerConfig) heartbeatDurations() []struct {
+	key string
+	val string
+	out func(*nomadish.Config) *time.Duration
+} {
+	return []struct {
+		key string
+		val string
+		out func(*nomadish.Config) *time.Duration
+	}{
+		{"server.min_heartbeat_ttl", s.MinHeartbeatTTL, func(c *nomadish.Config) *time.Duration { return &c.MinHeartbeatTTL }},
+		{"server.heartbeat_grace", s.HeartbeatGrace, func(c *nomadish.Config) *time.Duration { return &c.HeartbeatGrace }},
+		{"server.failover_heartbeat_ttl", s.FailoverHeartbeatTTL, func(c *nomadish.Config) *time.Duration { return &c.FailoverHeartbeatTTL }},
+	}
 }
 
 func orDefault(s, def string) string {

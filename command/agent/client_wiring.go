@@ -1,0 +1,124 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/nomadish/nomadish/client"
+	"github.com/nomadish/nomadish/client/allocdir"
+	"github.com/nomadish/nomadish/client/allocrunner"
+	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+func init() {
+	startClient = startRealClient
+}
+
+// startRealClient starts the client package's Client.
+func startRealClient(s *clientSettings) (localClient, error) {
+	c, err := client.New(&client.Config{
+		DataDir:              s.DataDir,
+		Servers:              s.Servers,
+		Region:               s.Region,
+		Datacenter:           s.Datacenter,
+		NodeName:             s.NodeName,
+		NodeClass:            s.NodeClass,
+		NodePool:             s.NodePool,
+		Meta:                 s.Meta,
+		HTTPAddr:             s.HTTPAddr,
+		Drivers:              s.Drivers,
+		DriverConfigs:        s.DriverConfigs,
+		PluginBinary:         s.PluginBinary,
+		HostVolumes:          s.HostVolumes,
+		GCMaxAllocs:          s.GCMaxAllocs,
+		GCDiskUsageThreshold: s.GCDiskUsageThreshold,
+		ArtifactFileRoots:    s.ArtifactFileRoots,
+		DestroyOnShutdown:    s.DestroyOnShutdown,
+		Logger:               s.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &clientAdapter{c: c}, nil
+}
+
+// clientAdapter is the client package's Client as a localClient.
+type clientAdapter struct{ c *client.Client }
+
+func (a *clientAdapter) NodeID() string      { return a.c.NodeID() }
+func (a *clientAdapter) Node() *structs.Node { return a.c.Node() }
+func (a *clientAdapter) Servers() []string   { return a.c.Servers() }
+func (a *clientAdapter) Shutdown() error     { return a.c.Shutdown() }
+func (a *clientAdapter) NumAllocs() int      { return len(a.c.Allocations()) }
+func (a *clientAdapter) RPC(method string, args, reply interface{}) error {
+	return a.c.RPC(method, args, reply)
+}
+
+func (a *clientAdapter) Alloc(allocID string) (localAlloc, bool) {
+	ar, err := a.c.AllocRunner(allocID)
+	if err != nil || ar == nil {
+		return nil, false
+	}
+	return &runnerAlloc{ar: ar, allocDirFiles: allocDirFiles{d: ar.AllocDir()}}, true
+}
+
+// runnerAlloc is an alloc runner as a localAlloc.
+type runnerAlloc struct {
+	ar *allocrunner.AllocRunner
+	allocDirFiles
+}
+
+func (r *runnerAlloc) Alloc() *structs.Allocation                  { return r.ar.Alloc() }
+func (r *runnerAlloc) RestartTask(task string) error               { return r.ar.RestartTask(task) }
+func (r *runnerAlloc) SignalTask(task, signal string) error        { return r.ar.SignalTask(task, signal) }
+func (r *runnerAlloc) Stats() map[string]*plugin.TaskResourceUsage { return r.ar.Stats() }
+
+// allocDirFiles serves the fs endpoints from an allocation directory.
+type allocDirFiles struct{ d *allocdir.AllocDir }
+
+func (f allocDirFiles) LogDir() string { return f.d.LogDir() }
+
+func (f allocDirFiles) List(rel string) ([]*AllocFileInfo, error) {
+	list, err := f.d.List(rel)
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	out := make([]*AllocFileInfo, 0, len(list))
+	for _, fi := range list {
+		out = append(out, toFileInfo(fi))
+	}
+	return out, nil
+}
+
+func (f allocDirFiles) Stat(rel string) (*AllocFileInfo, error) {
+	fi, err := f.d.Stat(rel)
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	return toFileInfo(fi), nil
+}
+
+func (f allocDirFiles) Open(rel string) (*os.File, error) {
+	fh, err := f.d.Open(rel)
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	return fh, nil
+}
+
+func toFileInfo(fi *allocdir.FileInfo) *AllocFileInfo {
+	return &AllocFileInfo{Name: fi.Name, IsDir: fi.IsDir, Size: fi.Size, FileMode: fi.FileMode, ModTime: fi.ModTime, ContentType: fi.ContentType}
+}
+
+// fileErr maps allocdir's errors onto the ones the handlers know.
+func fileErr(err error) error {
+	switch {
+	case errors.Is(err, allocdir.ErrEscapes):
+		return fmt.Errorf("%w: %v", errPathEscapes, err)
+	case errors.Is(err, allocdir.ErrNotRegular):
+		return badRequest("%v", err)
+	}
+	return err
+}

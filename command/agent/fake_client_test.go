@@ -1,0 +1,155 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nomadish/nomadish/client/allocdir"
+	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// fakeClient is a localClient over real allocation directories in a temp
+// dir: files and logs are real, tasks are not run; restarts and signals
+// are recorded. RPCs go to a fake backend, as a real client's go to its
+// servers.
+type fakeClient struct {
+	nodeID  string
+	root    string
+	backend *fakeBackend
+
+	mu       sync.Mutex // guards the fields below
+	allocs   map[string]*fakeAlloc
+	shutdown int
+}
+
+func newFakeClient(t *testing.T, b *fakeBackend) *fakeClient {
+	t.Helper()
+	return &fakeClient{nodeID: "node-local-0000", root: t.TempDir(), backend: b, allocs: map[string]*fakeAlloc{}}
+}
+
+func (c *fakeClient) NodeID() string { return c.nodeID }
+func (c *fakeClient) Node() *structs.Node {
+	return &structs.Node{ID: c.nodeID, Name: "local"}
+}
+func (c *fakeClient) RPC(method string, args, reply interface{}) error {
+	if c.backend == nil {
+		return fmt.Errorf("no servers")
+	}
+	return c.backend.RPC(method, args, reply)
+}
+func (c *fakeClient) Servers() []string { return []string{"127.0.0.1:4647"} }
+func (c *fakeClient) NumAllocs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.allocs)
+}
+func (c *fakeClient) Shutdown() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.shutdown++
+	return nil
+}
+func (c *fakeClient) Alloc(id string) (localAlloc, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.allocs[id]
+	return a, ok
+}
+
+// addAlloc builds the directory of an allocation of one group with the
+// given tasks and holds it.
+func (c *fakeClient) addAlloc(t *testing.T, id string, tasks ...string) *fakeAlloc {
+	t.Helper()
+	job := &structs.Job{ID: "web", Namespace: "default", Type: structs.JobTypeService,
+		TaskGroups: []*structs.TaskGroup{{Name: "g", Count: 1}}}
+	for _, name := range tasks {
+		job.TaskGroups[0].Tasks = append(job.TaskGroups[0].Tasks, &structs.Task{Name: name, Driver: "mock"})
+	}
+	d := allocdir.New(c.root, id)
+	if err := d.Build(tasks); err != nil {
+		t.Fatal(err)
+	}
+	a := &fakeAlloc{
+		alloc:         &structs.Allocation{ID: id, Namespace: "default", JobID: "web", Job: job, TaskGroup: "g", NodeID: c.nodeID},
+		allocDirFiles: allocDirFiles{d: d},
+		stats:         map[string]*plugin.TaskResourceUsage{},
+	}
+	c.mu.Lock()
+	c.allocs[id] = a
+	c.mu.Unlock()
+	return a
+}
+
+// fakeAlloc is a localAlloc whose files are real.
+type fakeAlloc struct {
+	alloc *structs.Allocation
+	allocDirFiles
+
+	mu       sync.Mutex // guards the fields below
+	restarts []string
+	signals  []string
+	stats    map[string]*plugin.TaskResourceUsage
+	failWith error
+}
+
+func (a *fakeAlloc) Alloc() *structs.Allocation { return a.alloc }
+func (a *fakeAlloc) RestartTask(task string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.failWith != nil {
+		return a.failWith
+	}
+	a.restarts = append(a.restarts, task)
+	return nil
+}
+func (a *fakeAlloc) SignalTask(task, sig string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.signals = append(a.signals, task+":"+sig)
+	return nil
+}
+func (a *fakeAlloc) Stats() map[string]*plugin.TaskResourceUsage {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// writeLog writes a task's rotated log file with the given index.
+func (a *fakeAlloc) writeLog(t *testing.T, task, stream string, index int, data string) {
+	t.Helper()
+	p := filepath.Join(a.LogDir(), fmt.Sprintf("%s.%s.%d", task, stream, index))
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendLog appends to a task's log file.
+func (a *fakeAlloc) appendLog(t *testing.T, task, stream string, index int, data string) {
+	t.Helper()
+	p := filepath.Join(a.LogDir(), fmt.Sprintf("%s.%s.%d", task, stream, index))
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sortedKeys(m map[string]*plugin.TaskResourceUsage) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var sampleTime = time.Unix(1_700_000_000, 0)

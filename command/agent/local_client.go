@@ -1,0 +1,92 @@
+package agent
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/nomadish/structs"
+)
+
+// localClient is what the agent and its HTTP API need of the client part
+// of this agent. The client package's *Client, through clientAdapter
+// (client_wiring.go), implements it; handler tests use a fake over a temp
+// directory.
+type localClient interface {
+	NodeID() string
+	Node() *structs.Node
+	// RPC calls a server, failing over between the known servers.
+	RPC(method string, args, reply interface{}) error
+	// Servers are the server RPC addresses the client knows.
+	Servers() []string
+	// Alloc returns an allocation running on this client; false when
+	// the client does not hold it.
+	Alloc(allocID string) (localAlloc, bool)
+	NumAllocs() int
+	// Shutdown stops the client for an agent restart; tasks keep
+	// running.
+	Shutdown() error
+}
+
+// localAlloc is one allocation on this agent's client: its files, logs and
+// tasks.
+type localAlloc interface {
+	Alloc() *structs.Allocation
+	// LogDir is the allocation's alloc/logs directory.
+	LogDir() string
+	// List, Stat and Open read the allocation directory; rel is
+	// relative to it and confined to it (a path escaping it is an
+	// error that errors.Is errPathEscapes).
+	List(rel string) ([]*AllocFileInfo, error)
+	Stat(rel string) (*AllocFileInfo, error)
+	Open(rel string) (*os.File, error)
+	RestartTask(task string) error
+	SignalTask(task, signal string) error
+	Stats() map[string]*plugin.TaskResourceUsage
+}
+
+// AllocFileInfo is a file of an allocation directory as the fs endpoints
+// show it (Nomad's AllocFileInfo).
+type AllocFileInfo struct {
+	Name        string
+	IsDir       bool
+	Size        int64
+	FileMode    string
+	ModTime     time.Time
+	ContentType string `json:",omitempty"`
+}
+
+// errPathEscapes is what a localAlloc's file methods wrap for a path that
+// leaves the allocation directory (allocdir.ErrEscapes on the real
+// client).
+var errPathEscapes = errors.New("path escapes the allocation directory")
+
+// clientSettings is what the agent hands the client to start it; it
+// mirrors client.Config field by field.
+type clientSettings struct {
+	DataDir                                           string
+	Servers                                           []string
+	Region, Datacenter, NodeName, NodeClass, NodePool string
+	Meta                                              map[string]string
+	HTTPAddr                                          string
+	Drivers                                           []string
+	DriverConfigs                                     map[string][]byte
+	PluginBinary                                      string
+	HostVolumes                                       map[string]*structs.ClientHostVolumeConfig
+	GCMaxAllocs                                       int
+	GCDiskUsageThreshold                              float64
+	ArtifactFileRoots                                 []string
+	DestroyOnShutdown                                 bool
+	Logger                                            hclog.Logger
+}
+
+// errNoClientPackage is what startClient answers until the client
+// package is wired in.
+var errNoClientPackage = errors.New("the client is not available in this build")
+
+// startClient starts the client part of the agent. client_wiring.go sets
+// it to start the client package's Client; tests may replace it.
+var startClient = func(s *clientSettings) (localClient, error) { return nil, errNoClientPackage }
