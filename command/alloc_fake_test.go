@@ -45,6 +45,17 @@ func newFakeAllocAgent(t *testing.T, allocs ...*api.Allocation) *fakeAllocAgent 
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/allocations", f.list)
+	mux.HandleFunc("GET /v1/job/{id}/allocations", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		out := []*api.AllocationListStub{}
+		for _, a := range f.allocs {
+			if a.JobID == r.PathValue("id") {
+				out = append(out, &api.AllocationListStub{ID: a.ID, JobID: a.JobID, CreateIndex: a.CreateIndex})
+			}
+		}
+		f.reply(w, out)
+	})
 	mux.HandleFunc("GET /v1/allocation/{id}", f.get)
 	mux.HandleFunc("PUT /v1/allocation/{id}/stop", f.stop)
 	mux.HandleFunc("GET /v1/evaluation/{id}", func(w http.ResponseWriter, r *http.Request) {

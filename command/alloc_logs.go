@@ -28,6 +28,7 @@ const defaultTailLines = 10
 func (c *AllocLogsCommand) Help() string {
 	return strings.TrimSpace(`
 Usage: nomadish alloc logs [options] <allocation> [<task>]
+       nomadish alloc logs [options] -job <job> [<task>]
 
   Print the logs of a task of an allocation: its standard output, or with
   -stderr its standard error, across the rotated log files the client
@@ -57,6 +58,10 @@ Logs Options:
 
   -task=<task>
     The task; wins over the second argument.
+
+  -job
+    Take the first argument as a job ID and show the logs of that job's
+    newest allocation.
 `)
 }
 
@@ -66,7 +71,9 @@ func (c *AllocLogsCommand) Run(args []string) int {
 	var stderr, follow, tail bool
 	var lines, bytesN int64
 	var taskFlag string
+	var byJob bool
 	f := c.FlagSet("alloc logs")
+	f.BoolVar(&byJob, "job", false, "")
 	f.BoolVar(&stderr, "stderr", false, "")
 	f.BoolVar(&follow, "f", false, "")
 	f.BoolVar(&tail, "tail", false, "")
@@ -97,7 +104,13 @@ func (c *AllocLogsCommand) Run(args []string) int {
 	if !ok {
 		return exitError
 	}
-	alloc, ok := c.resolveAlloc(client, rest[0])
+	allocID := rest[0]
+	if byJob {
+		if allocID, ok = c.newestJobAlloc(client, rest[0]); !ok {
+			return exitError
+		}
+	}
+	alloc, ok := c.resolveAlloc(client, allocID)
 	if !ok {
 		return exitError
 	}

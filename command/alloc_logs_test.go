@@ -49,10 +49,17 @@ func TestAllocLogs(t *testing.T) {
 		t.Fatalf("-f: %d %q", code, out)
 	}
 
+	// -job picks the job's newest allocation.
+	f.allocs["aa000000-1111"].CreateIndex, f.allocs["bb000000-2222"].CreateIndex = 7, 5
+	if code, out, errOut := run("-job", "web"); code != 0 || out != all {
+		t.Fatalf("-job: %d %q %s", code, out, errOut)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"-job", "nope"}, `Job "nope" has no allocations`},
 		{[]string{"bb00"}, "is running the following tasks:\n  * web\n  * sidecar\n\nPlease specify the task."},
 		{[]string{"aa00", "db"}, `Task "db" is not in allocation aa000000 (group "frontend"); its tasks:` + "\n  * web"},
 		{[]string{"-n", "2", "-c", "3", "aa00"}, "-n and -c are exclusive"},

@@ -53,6 +53,27 @@ func (m *Meta) resolveAlloc(client *api.Client, id string) (*api.Allocation, boo
 	return alloc, true
 }
 
+// newestJobAlloc returns the ID of the job's most recently created
+// allocation.
+func (m *Meta) newestJobAlloc(client *api.Client, jobID string) (string, bool) {
+	stubs, _, err := client.Jobs().Allocations(jobID, nil)
+	if err != nil {
+		m.apiError(fmt.Sprintf("listing the allocations of job %q", jobID), err)
+		return "", false
+	}
+	if len(stubs) == 0 {
+		m.Ui.Error(fmt.Sprintf("Job %q has no allocations", jobID))
+		return "", false
+	}
+	newest := stubs[0]
+	for _, s := range stubs[1:] {
+		if s.CreateIndex > newest.CreateIndex || (s.CreateIndex == newest.CreateIndex && s.ID < newest.ID) {
+			newest = s
+		}
+	}
+	return newest.ID, true
+}
+
 // allocTasks lists the task names of the allocation's group, in the
 // order the job file gives them.
 func allocTasks(a *api.Allocation) []string {

@@ -14,12 +14,14 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/nomadish/nomadish/drivers/mock"
 	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/drivers/wasm"
 )
 
 // builtinDrivers are the drivers `nomadish plugin` can serve, by the name a
 // job file uses. Each new driver adds one line here.
 var builtinDrivers = map[string]func(logger hclog.Logger) plugin.DriverPlugin{
 	mock.Name: func(logger hclog.Logger) plugin.DriverPlugin { return mock.New(mock.Config{Logger: logger}) },
+	wasm.Name: func(logger hclog.Logger) plugin.DriverPlugin { return wasm.New(wasm.Config{Logger: logger}) },
 }
 
 // builtinDriverNames lists builtinDrivers sorted.

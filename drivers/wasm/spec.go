@@ -1,8 +1,3 @@
-// Package wasm is the WebAssembly task driver, which runs a task as a WASI
-// module inside the driver process, starting in tens of milliseconds. The
-// driver itself arrives with the client/plugin milestone; for now the
-// package exports only the schema of its task `config` block, which jobspec
-// checks job files against.
 package wasm
 
 import (
@@ -11,8 +6,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// mountType is one entry of `mounts`: a host directory (source) seen by
-// the module at target, read-only unless readonly = false.
+// mountType is one entry of `mounts`: a directory inside the task directory
+// (source, e.g. "local/data") seen by the module at target (e.g. "/data"),
+// read-only unless readonly = false.
 var mountType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
 	"source":   cty.String,
 	"target":   cty.String,
@@ -21,7 +17,8 @@ var mountType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
 
 // ConfigSpec is the schema of a wasm task's `config` block.
 var ConfigSpec hcldec.Spec = hcldec.ObjectSpec{
-	// module is the path (in the task directory) or URL of the .wasm file.
+	// module is the path (in the task directory) or https:// URL of the
+	// .wasm file.
 	"module": configspec.Required("module", cty.String),
 	// args are passed to the module as its argv after the module name.
 	"args": configspec.Attr("args", cty.List(cty.String)),
@@ -29,8 +26,17 @@ var ConfigSpec hcldec.Spec = hcldec.ObjectSpec{
 	"entrypoint": configspec.Attr("entrypoint", cty.String),
 	// env is added to the task's environment as the module sees it.
 	"env": configspec.Attr("env", cty.Map(cty.String)),
-	// mounts pre-open host directories for the module.
+	// mounts pre-open directories of the task directory for the module.
 	"mounts": configspec.Attr("mounts", cty.List(mountType)),
-	// memory_limit caps the module's linear memory, in MB.
+	// memory_limit caps the module's linear memory, in MB; the task's
+	// resources.memory by default.
 	"memory_limit": configspec.Attr("memory_limit", cty.Number),
+}
+
+// PluginSpec is the schema of the driver's own `plugin "wasm" { config {
+// ... } }` block in the agent configuration.
+var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
+	// cache_dir holds compiled modules across plugin restarts; by default
+	// $NOMADISH_PLUGIN_DIR/compile-cache.
+	"cache_dir": configspec.Attr("cache_dir", cty.String),
 }
