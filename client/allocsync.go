@@ -1,8 +1,6 @@
 package client
 
 import (
-	"errors"
-	"net/rpc"
 	"sort"
 	"sync"
 
@@ -10,16 +8,23 @@ import (
 )
 
 // allocUpdates holds the runners' reports not yet sent: the newest one per
-// allocation, so a burst of task events costs one entry.
+// allocation, so a burst of task events costs one entry. It also keeps
+// the newest report of every allocation ever queued, sent or not, so the
+// client can send them all again (resendAll) when the servers may have
+// lost some.
 type allocUpdates struct {
-	mu      sync.Mutex // guards pending
+	mu sync.Mutex // guards pending and latest
+	// pending are the reports to send; latest the newest report of each
+	// allocation the servers still list.
 	pending map[string]*structs.Allocation
+	latest  map[string]*structs.Allocation
 	// kick holds one signal while pending is not empty.
 	kick chan struct{}
 }
 
 func (u *allocUpdates) init() {
 	u.pending = map[string]*structs.Allocation{}
+	u.latest = map[string]*structs.Allocation{}
 	u.kick = make(chan struct{}, 1)
 }
 
@@ -27,8 +32,41 @@ func (u *allocUpdates) init() {
 func (u *allocUpdates) put(a *structs.Allocation) {
 	u.mu.Lock()
 	u.pending[a.ID] = a
+	u.latest[a.ID] = a
 	u.mu.Unlock()
 	signal(u.kick)
+}
+
+// resendAll queues the newest report of every allocation again and
+// returns how many it queued. Taking them from latest, under the lock put
+// holds, rather than asking the runners, means a report queued here is
+// never older than one queued before it: the servers cannot be sent an
+// allocation's state going backwards.
+func (u *allocUpdates) resendAll() int {
+	u.mu.Lock()
+	n := len(u.latest)
+	for id, a := range u.latest {
+		u.pending[id] = a
+	}
+	u.mu.Unlock()
+	if n > 0 {
+		signal(u.kick)
+	}
+	return n
+}
+
+// retain forgets the newest reports of the allocations the servers no
+// longer list (keep says which they list), so resendAll does not send
+// them. Reports still pending are sent anyway; a server ignores an
+// allocation it does not have.
+func (u *allocUpdates) retain(keep map[string]bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id := range u.latest {
+		if !keep[id] {
+			delete(u.latest, id)
+		}
+	}
 }
 
 // take empties the queue and returns what it held, sorted by ID.
@@ -74,9 +112,14 @@ func (c *Client) allocUpdated(a *structs.Allocation) {
 
 // syncLoop sends the queued reports with Node.UpdateAlloc: once the node
 // has registered, whenever reports are waiting, after gathering for
-// UpdateInterval more. A batch that fails for want of a server is
-// retried with a back-off; one a server refuses is dropped (retrying
-// would be refused again), with an error logged.
+// UpdateInterval more. A batch that fails, for want of a server or because
+// a server could not apply it (a Raft apply that failed, a leader that
+// stepped down), is queued again and retried with a back-off; newer
+// reports of the same allocations replace it meanwhile. Only a report a
+// server found malformed is dropped, with an error logged: sending it
+// again would be refused again. Every registration queues every
+// allocation's newest report once more (resendReports), so a report lost
+// anyway is sent again at the latest then.
 func (c *Client) syncLoop() {
 	if !c.waitRegistered() {
 		return
@@ -96,13 +139,14 @@ func (c *Client) syncLoop() {
 			continue
 		}
 		err := c.sendUpdates(batch)
+		if err != nil && c.ctx.Err() == nil && structs.IsValidationError(err) {
+			batch, err = c.dropMalformed(batch, err)
+		}
 		switch {
 		case err == nil:
 			failures = 0
 		case c.ctx.Err() != nil:
 			return
-		case isRefused(err):
-			c.logger.Error("the servers refused the allocation updates; dropping them", "allocs", len(batch), "error", err)
 		default:
 			failures++
 			wait := backoff(failures, c.cfg.RetryBackoff, c.cfg.MaxRetryBackoff)
@@ -113,6 +157,29 @@ func (c *Client) syncLoop() {
 			}
 		}
 	}
+}
+
+// dropMalformed handles a batch a server refused as malformed (err). The
+// server refuses a batch whole, so each report is sent again on its own
+// and only those refused as malformed again are dropped. It returns the
+// reports not sent for another reason, from the first such failure on,
+// with that failure, for the caller to retry.
+func (c *Client) dropMalformed(batch []*structs.Allocation, err error) ([]*structs.Allocation, error) {
+	if len(batch) == 1 {
+		c.logger.Error("a server refused the allocation update as malformed; dropping it", "alloc_id", batch[0].ID, "error", err)
+		return nil, nil
+	}
+	for i, a := range batch {
+		err := c.sendUpdates([]*structs.Allocation{a})
+		switch {
+		case err == nil:
+		case c.ctx.Err() == nil && structs.IsValidationError(err):
+			c.logger.Error("a server refused the allocation update as malformed; dropping it", "alloc_id", a.ID, "error", err)
+		default:
+			return batch[i:], err
+		}
+	}
+	return nil, nil
 }
 
 func (c *Client) sendUpdates(batch []*structs.Allocation) error {
@@ -126,11 +193,4 @@ func (c *Client) sendUpdates(batch []*structs.Allocation) error {
 	}
 	var resp structs.GenericResponse
 	return c.servers.call("Node.UpdateAlloc", req, &resp, c.cfg.RPCTimeout)
-}
-
-// isRefused reports whether a server answered the call with an error of
-// its own (rather than no server answering, or none having a leader).
-func isRefused(err error) bool {
-	var se rpc.ServerError
-	return errors.As(err, &se) && !structs.IsErrNoLeader(err)
 }

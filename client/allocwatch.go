@@ -98,6 +98,7 @@ func (c *Client) runAllocs(allocs []*structs.Allocation) {
 		}
 	}
 	c.mu.Unlock()
+	c.updates.retain(seen)
 
 	for _, u := range updates {
 		if err := c.db.PutAllocation(u.a); err != nil {

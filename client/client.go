@@ -173,14 +173,15 @@ func (c *Client) start() error {
 
 func (c *Client) startPlugins() error {
 	pm, err := pluginmanager.New(pluginmanager.Config{
-		Binary:        c.cfg.PluginBinary,
-		Drivers:       c.cfg.Drivers,
-		StateFile:     filepath.Join(c.cfg.DataDir, "plugins", "plugins.json"),
-		DataDir:       filepath.Join(c.cfg.DataDir, "plugins"),
-		PluginConfigs: c.cfg.DriverConfigs,
-		Logger:        c.cfg.Logger,
-		Clock:         c.clock,
-		OnRestart:     c.pluginRestarted,
+		Binary:         c.cfg.PluginBinary,
+		Drivers:        c.cfg.Drivers,
+		StateFile:      filepath.Join(c.cfg.DataDir, "plugins", "plugins.json"),
+		DataDir:        filepath.Join(c.cfg.DataDir, "plugins"),
+		PluginConfigs:  c.cfg.DriverConfigs,
+		HealthInterval: c.cfg.PluginHealthInterval,
+		Logger:         c.cfg.Logger,
+		Clock:          c.clock,
+		OnRestart:      c.pluginRestarted,
 	})
 	if err != nil {
 		return fmt.Errorf("client: %w", err)

@@ -74,6 +74,11 @@ type Config struct {
 	// PluginBinary is the nomadish binary plugins and log collectors are
 	// run from; empty is this process's own executable.
 	PluginBinary string
+	// PluginHealthInterval is the time between two health checks of the
+	// driver plugins; a plugin found dead is relaunched and its tasks
+	// recovered or, where they cannot be, restarted under their restart
+	// policy (default pluginmanager.DefaultHealthInterval, 10s).
+	PluginHealthInterval time.Duration
 
 	HostVolumes map[string]*structs.ClientHostVolumeConfig
 

@@ -18,7 +18,10 @@
 //     AllocModifyIndex) go to the runner's Update, and those the server has
 //     dropped are destroyed;
 //   - sync allocations (allocsync.go): what the runners report is coalesced
-//     per allocation and sent with Node.UpdateAlloc in batches;
+//     per allocation and sent with Node.UpdateAlloc in batches; a batch
+//     that fails is retried with a back-off (only a report the servers
+//     find malformed is dropped), and every registration sends every
+//     allocation's newest report again, so a lost report heals;
 //   - collect garbage (gc.go): terminal allocations beyond GCMaxAllocs, or
 //     while the allocation directory's disk is fuller than
 //     GCDiskUsageThreshold, are destroyed oldest first;

@@ -54,6 +54,18 @@ func (r *fakeRunner) report(status string) {
 	r.cfg.Updater(a)
 }
 
+// endUnreported finishes Run with the allocation complete without
+// reporting it, as a runner that lost its final report would.
+func (r *fakeRunner) endUnreported() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.finished && !r.quitted {
+		r.alloc.ClientStatus = structs.AllocClientStatusComplete
+		r.quitted = true
+		close(r.quit)
+	}
+}
+
 // end finishes Run with the allocation complete.
 func (r *fakeRunner) end() {
 	r.mu.Lock()

@@ -38,7 +38,11 @@ type fakeServer struct {
 	ttl     time.Duration
 	servers []*structs.NodeServerInfo
 	// forget makes the next heartbeat answer that the node is unknown.
-	forget     bool
+	forget bool
+	// refuse are errors the next UpdateAlloc calls answer with, one each,
+	// without applying anything; refused counts the calls refused.
+	refuse     []error
+	refused    int
 	registered []*structs.Node
 	heartbeats []*structs.NodeUpdateStatusRequest
 	updates    []*structs.AllocUpdateRequest
@@ -187,6 +191,29 @@ func (s *fakeServer) clientStatus(id string) string {
 	return ""
 }
 
+// refuseUpdates makes the next UpdateAlloc calls answer with errs.
+func (s *fakeServer) refuseUpdates(errs ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = append(s.refuse, errs...)
+}
+
+func (s *fakeServer) refusedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// resetClientStatus makes the server forget what the client reported of
+// an allocation, as if the report had been lost.
+func (s *fakeServer) resetClientStatus(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.allocs[id]; a != nil {
+		a.ClientStatus, a.ClientDescription, a.TaskStates = structs.AllocClientStatusPending, "", nil
+	}
+}
+
 func (s *fakeServer) queryCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -252,6 +279,27 @@ func (e *fakeNodeEndpoint) UpdateAlloc(args *structs.AllocUpdateRequest, reply *
 	s := e.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.refuse) > 0 {
+		err := s.refuse[0]
+		s.refuse = s.refuse[1:]
+		s.refused++
+		return err
+	}
+	// A report of an unknown status refuses the whole batch, as on a
+	// real server.
+	var problems []structs.FieldError
+	for i, u := range args.Alloc {
+		switch u.ClientStatus {
+		case structs.AllocClientStatusPending, structs.AllocClientStatusRunning, structs.AllocClientStatusComplete,
+			structs.AllocClientStatusFailed, structs.AllocClientStatusLost, structs.AllocClientStatusUnknown:
+		default:
+			problems = append(problems, structs.FieldError{Path: fmt.Sprintf("Alloc[%d].ClientStatus", i), Message: "unknown status"})
+		}
+	}
+	if len(problems) > 0 {
+		s.refused++
+		return &structs.ValidationError{Problems: problems}
+	}
 	s.updates = append(s.updates, args)
 	for _, u := range args.Alloc {
 		// A client update changes ModifyIndex but not AllocModifyIndex,

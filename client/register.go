@@ -72,8 +72,8 @@ func (c *Client) buildNode(id, secret string) (*structs.Node, error) {
 	return node, nil
 }
 
-// register sends the node as it is now and records the TTL and the
-// servers the answer carries.
+// register sends the node as it is now, records the TTL and the servers
+// the answer carries, and queues every allocation's newest report again.
 func (c *Client) register() error {
 	c.mu.Lock()
 	node := c.node.Copy()
@@ -92,8 +92,30 @@ func (c *Client) register() error {
 	c.heartbeatTTL = resp.HeartbeatTTL
 	c.mu.Unlock()
 	c.registeredOnce.Do(func() { close(c.registeredCh) })
-	c.logger.Info("node registered", "node_id", node.ID, "name", node.Name, "heartbeat_ttl", resp.HeartbeatTTL)
+	resent := c.resendReports()
+	c.logger.Info("node registered", "node_id", node.ID, "name", node.Name, "heartbeat_ttl", resp.HeartbeatTTL, "allocs_resent", resent)
 	return nil
+}
+
+// resendReports queues every allocation's newest report again, for a
+// registration: the servers may have missed reports, sent while they did
+// not know the node, refused, or lost by a bug on either side. It is one
+// batch and heals whatever was lost.
+//
+// A runner whose Run has returned is asked for its state, which is final:
+// should its last report have missed a change, the servers get it now. A
+// runner still running reports every change itself; asking it here could
+// queue a state older than one it is reporting meanwhile, so its newest
+// report is sent as it was.
+func (c *Client) resendReports() int {
+	for _, ar := range c.runners() {
+		select {
+		case <-ar.WaitCh():
+			c.allocUpdated(ar.Alloc())
+		default:
+		}
+	}
+	return c.updates.resendAll()
 }
 
 // waitRegistered blocks until the node has registered once; false means

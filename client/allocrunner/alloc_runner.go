@@ -226,7 +226,12 @@ func (ar *AllocRunner) AllocDir() *allocdir.AllocDir { return ar.allocDir }
 
 // sendUpdate hands the allocation's current state to the Updater.
 func (ar *AllocRunner) sendUpdate() {
+	ar.report(ar.Alloc())
+}
+
+// report hands a, a copy from Alloc, to the Updater.
+func (ar *AllocRunner) report(a *structs.Allocation) {
 	if ar.cfg.Updater != nil {
-		ar.cfg.Updater(ar.Alloc())
+		ar.cfg.Updater(a)
 	}
 }

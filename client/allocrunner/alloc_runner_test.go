@@ -338,3 +338,48 @@ func TestAllocDirFailureFailsAlloc(t *testing.T) {
 		t.Fatal("started a task without its directory")
 	}
 }
+
+// TestTaskDyingAfterAReportIsReported: a task that dies after the run
+// loop took a report but before it looked whether every task was dead
+// is still reported dead. The Updater is where the loop sits between
+// the two, so the test makes the task exit there and waits for its
+// runner to be done before letting the loop go on. Before the fix the
+// loop ended on that fresh look, and the last report said "running".
+func TestTaskDyingAfterAReportIsReported(t *testing.T) {
+	h := newHarness(t)
+	alloc := testAlloc(structs.JobTypeBatch, mockTask("work", map[string]interface{}{"run_for": "10s"}))
+	cfg := h.config(alloc)
+	var ar *AllocRunner
+	exited := false
+	cfg.Updater = func(a *structs.Allocation) {
+		h.record(a)
+		if exited || a.TaskStates["work"].State != structs.TaskStateRunning {
+			return
+		}
+		exited = true
+		waitFor(t, "the task's run_for timer", func() bool { return h.clock.Armed() > 0 })
+		h.clock.Advance(10 * time.Second)
+		<-ar.tasks["work"].WaitCh()
+	}
+	ar, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ar.Shutdown)
+	go ar.Run()
+	waitFor(t, "run returns", func() bool {
+		select {
+		case <-ar.WaitCh():
+			return true
+		default:
+			return false
+		}
+	})
+	if !exited {
+		t.Fatal("the task never ran")
+	}
+	last := h.lastUpdate()
+	if last.ClientStatus != structs.AllocClientStatusComplete || last.TaskStates["work"].State != structs.TaskStateDead {
+		t.Fatalf("last update: status %q, task %q; want complete and dead", last.ClientStatus, last.TaskStates["work"].State)
+	}
+}

@@ -46,7 +46,9 @@ type Config struct {
 	Rand *rand.Rand
 	// Updater is called, without the runner's locks held, with a copy of
 	// the allocation carrying ClientStatus, ClientDescription and
-	// TaskStates on every change.
+	// TaskStates on every change, one call at a time; changes that come
+	// while a call runs are folded into the next. When Run returns, the
+	// last call carried the allocation's final state.
 	Updater func(*structs.Allocation)
 	// LogmonBinary is the nomadish binary run as `nomadish logmon`; ""
 	// is os.Executable().

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 
 	"github.com/nomadish/nomadish/client/allocrunner/taskrunner"
@@ -47,10 +48,17 @@ func (ar *AllocRunner) Run() {
 		go ar.kill(false)
 	}
 
+	// The loop ends on the report it sent, never on a fresh look at the
+	// tasks: a task that dies between the report and that look would
+	// end the loop with its death unreported, and the servers would see
+	// the allocation run forever. A death after the report has signalled
+	// updateCh, so the next round reports it.
+	var last *structs.Allocation
 	for {
 		ar.step()
-		ar.sendUpdate()
-		if ar.allDead() {
+		last = ar.Alloc()
+		ar.report(last)
+		if allDead(last) {
 			break
 		}
 		select {
@@ -69,6 +77,11 @@ func (ar *AllocRunner) Run() {
 			<-ar.tasks[n].WaitCh()
 		}
 	}
+	// What the stop hooks recorded is reported too: the last report is
+	// the allocation's final state.
+	if final := ar.Alloc(); !sameReport(last, final) {
+		ar.report(final)
+	}
 	ar.logger.Debug("allocation finished")
 }
 
@@ -76,13 +89,20 @@ func desiredStop(a *structs.Allocation) bool {
 	return a.DesiredStatus == structs.AllocDesiredStatusStop || a.DesiredStatus == structs.AllocDesiredStatusEvict
 }
 
-func (ar *AllocRunner) allDead() bool {
-	for _, tr := range ar.tasks {
-		if !tr.IsDead() {
+// allDead reports whether every task of the report a is dead for good.
+func allDead(a *structs.Allocation) bool {
+	for _, st := range a.TaskStates {
+		if st == nil || st.State != structs.TaskStateDead {
 			return false
 		}
 	}
 	return true
+}
+
+// sameReport reports whether two reports carry the same client view.
+func sameReport(a, b *structs.Allocation) bool {
+	return a.ClientStatus == b.ClientStatus && a.ClientDescription == b.ClientDescription &&
+		reflect.DeepEqual(a.TaskStates, b.TaskStates)
 }
 
 // killTask kills one task in the background; the run loop hears of its
