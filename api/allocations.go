@@ -36,6 +36,7 @@ type Allocation struct {
 	ClientDescription  string
 	TaskStates         map[string]*TaskState
 	DeploymentID       string
+	DeploymentStatus   *AllocDeploymentStatus
 	FollowupEvalID     string
 	PreviousAllocation string
 	NextAllocation     string
@@ -70,11 +71,21 @@ type AllocationListStub struct {
 	ClientStatus       string
 	ClientDescription  string
 	TaskStates         map[string]*TaskState
+	DeploymentStatus   *AllocDeploymentStatus
 	FollowupEvalID     string
 	CreateIndex        uint64
 	ModifyIndex        uint64
 	CreateTime         int64
 	ModifyTime         int64
+}
+
+// AllocDeploymentStatus is an allocation's health within its deployment,
+// as its client reported it once; Healthy is nil until then.
+type AllocDeploymentStatus struct {
+	Healthy     *bool
+	Timestamp   time.Time
+	Canary      bool
+	ModifyIndex uint64
 }
 
 // TaskState is the client's view of one task of an allocation.

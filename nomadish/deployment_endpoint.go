@@ -1,8 +1,11 @@
 package nomadish
 
 import (
+	"fmt"
 	"sort"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 	memdb "github.com/hashicorp/go-memdb"
 	"github.com/nomadish/nomadish/nomadish/state"
@@ -107,4 +110,125 @@ func (j *Job) LatestDeployment(args *structs.JobSpecificRequest, reply *structs.
 
 func sortDeploymentsNewestFirst(deps []*structs.Deployment) {
 	sort.Slice(deps, func(a, b int) bool { return deps[a].CreateIndex > deps[b].CreateIndex })
+}
+
+// Fail marks an active deployment failed, as an operator does with
+// `deployment fail`: nothing more of it is placed, and if a group has
+// auto_revert the job is reverted to its latest stable version.
+func (d *Deployment) Fail(args *structs.DeploymentFailRequest, reply *structs.DeploymentUpdateResponse) error {
+	if done, err := d.srv.forward("Deployment.Fail", args, args, reply); done {
+		return err
+	}
+	dep, err := d.activeDeployment(args.DeploymentID)
+	if err != nil {
+		return err
+	}
+	st := d.srv.State()
+	job, err := st.JobByID(nil, dep.Namespace, dep.JobID)
+	if err != nil {
+		return err
+	}
+	desc := structs.DeploymentDescFailedByUser
+	var r *revertTo
+	if autoRevert(dep) {
+		var suffix string
+		if r, suffix, err = d.srv.deployments.revertTarget(st, dep, job); err != nil {
+			return err
+		}
+		desc += suffix
+	}
+	if err := d.setStatus(dep, job, structs.DeploymentStatusFailed, desc, reply); err != nil {
+		return err
+	}
+	if r != nil {
+		if err := d.srv.deployments.revert(*r); err != nil {
+			return err
+		}
+		to := r.to
+		reply.RevertedJobVersion = &to
+	}
+	return nil
+}
+
+// Pause pauses an active deployment (the scheduler replaces nothing more
+// of it until it is resumed) or resumes a paused one.
+func (d *Deployment) Pause(args *structs.DeploymentPauseRequest, reply *structs.DeploymentUpdateResponse) error {
+	if done, err := d.srv.forward("Deployment.Pause", args, args, reply); done {
+		return err
+	}
+	dep, err := d.activeDeployment(args.DeploymentID)
+	if err != nil {
+		return err
+	}
+	job, err := d.srv.State().JobByID(nil, dep.Namespace, dep.JobID)
+	if err != nil {
+		return err
+	}
+	if args.Pause {
+		return d.setStatus(dep, nil, structs.DeploymentStatusPaused, structs.DeploymentDescPaused, reply)
+	}
+	return d.setStatus(dep, job, structs.DeploymentStatusRunning, structs.DeploymentDescResumed, reply)
+}
+
+// resumedGroups gives every group with a progress deadline a full one
+// again from now: the time spent paused does not count against it.
+func resumedGroups(dep *structs.Deployment, now time.Time) map[string]*structs.DeploymentGroupProgress {
+	out := map[string]*structs.DeploymentGroupProgress{}
+	for name, g := range dep.TaskGroups {
+		if g.ProgressDeadline > 0 {
+			out[name] = &structs.DeploymentGroupProgress{HealthyAllocs: g.HealthyAllocs, UnhealthyAllocs: g.UnhealthyAllocs,
+				RequireProgressBy: now.Add(g.ProgressDeadline)}
+		}
+	}
+	return out
+}
+
+// activeDeployment looks a deployment up and refuses one that has ended.
+func (d *Deployment) activeDeployment(id string) (*structs.Deployment, error) {
+	if id == "" {
+		return nil, invalid("DeploymentID", "required")
+	}
+	dep, err := d.srv.State().DeploymentByID(nil, id)
+	if err != nil {
+		return nil, err
+	}
+	if dep == nil {
+		return nil, fmt.Errorf("deployment %q: %w", id, structs.ErrNotFound)
+	}
+	if !dep.Active() {
+		return nil, invalid("DeploymentID", "deployment %q is %s; only a running, paused or blocked deployment can change", id, dep.Status)
+	}
+	return dep, nil
+}
+
+// setStatus writes a deployment's new status with, when job is given, an
+// evaluation of it so that the scheduler reacts.
+func (d *Deployment) setStatus(dep *structs.Deployment, job *structs.Job, status, desc string, reply *structs.DeploymentUpdateResponse) error {
+	now := d.srv.clock().Now()
+	req := &structs.DeploymentProgressRequest{Deployments: []*structs.DeploymentProgress{{
+		DeploymentID: dep.ID, Status: status, StatusDescription: desc, ModifyTime: now.UnixNano(),
+	}}}
+	if status == structs.DeploymentStatusRunning {
+		req.Deployments[0].Groups = resumedGroups(dep, now)
+	}
+	if job != nil {
+		ev := &structs.Evaluation{
+			ID: uuid.NewString(), Namespace: dep.Namespace, Priority: evalPriority(dep, job), Type: job.Type,
+			TriggeredBy: structs.EvalTriggerDeploymentWatcher, JobID: dep.JobID, JobModifyIndex: job.JobModifyIndex,
+			DeploymentID: dep.ID, Status: structs.EvalStatusPending, CreateTime: now.UnixNano(), ModifyTime: now.UnixNano(),
+		}
+		req.Evals = []*structs.Evaluation{ev}
+		reply.EvalID = ev.ID
+	}
+	_, index, err := d.srv.raftApply(structs.DeploymentProgressRequestType, req)
+	if err != nil {
+		return fmt.Errorf("set deployment %s %s: %w", dep.ID, status, err)
+	}
+	if reply.EvalID != "" {
+		reply.EvalCreateIndex = index
+	}
+	reply.DeploymentModifyIndex = index
+	reply.Index = index
+	d.logger.Info("deployment status changed", "deployment_id", dep.ID, "status", status, "description", desc)
+	return nil
 }

@@ -50,6 +50,21 @@
 // and alloc hooks (fsm_hooks.go). Job.Plan runs the same scheduler over a
 // private snapshot with a planner that commits nothing (plan_dry_run.go).
 //
+// # Deployments
+//
+// The scheduler creates a deployment when it places or destructively
+// updates a service group with an update block, and replaces at most
+// max_parallel of its allocations not yet healthy. Clients report each
+// new allocation's health once. The leader's deployment watcher
+// (deployment_watcher.go) waits on the deployments and their allocations
+// and, in one DeploymentProgress Raft entry per pass (fsm_deployment.go),
+// keeps the groups' health counts, creates the evaluation that continues
+// the rollout when an allocation became healthy, and marks the
+// deployment successful (its job version stable) or failed (an unhealthy
+// allocation or a passed progress deadline, then an auto-revert through
+// Job.Revert). Deployment.Fail and Deployment.Pause change a deployment
+// by hand.
+//
 // # The network
 //
 // One TCP port (default 4647) carries everything; a connection's first

@@ -126,6 +126,8 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 		err = f.applyNodeUpdateDrain(buf, index)
 	case structs.AllocUpdateDesiredTransitionRequestType:
 		err = f.applyAllocUpdateDesiredTransition(buf, index)
+	case structs.DeploymentProgressRequestType:
+		err = f.applyDeploymentProgress(buf, index)
 	default:
 		if ignoreUnknown {
 			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)

@@ -95,6 +95,7 @@ func (s *Server) establishLeadership(stopCh chan struct{}) {
 	s.periodic.SetEnabled(true)
 	s.startScheduling(stopCh)
 	s.startNodeLifecycle(stopCh)
+	s.deployments.start(stopCh)
 }
 
 // revokeLeadership stops what establishLeadership started.
@@ -102,6 +103,7 @@ func (s *Server) revokeLeadership() {
 	s.periodic.SetEnabled(false)
 	s.stopScheduling()
 	s.stopNodeLifecycle()
+	s.deployments.stop()
 }
 
 // reconcile brings Raft's peers in line with the whole LAN pool.

@@ -47,6 +47,9 @@ type Server struct {
 	heartbeats   *heartbeats
 	drainer      *drainer
 	allocUpdates *allocUpdateBatcher
+	// deployments moves deployments on while this server leads
+	// (deployment_watcher.go).
+	deployments *deploymentWatcher
 
 	listener     net.Listener
 	rpcAdvertise *net.TCPAddr
@@ -134,6 +137,7 @@ func (s *Server) start() error {
 	s.setupScheduling()
 	s.heartbeats = newHeartbeats(s.config, s.clock(), s.logger, s.nodeHeartbeatMissed)
 	s.drainer = newDrainer(s)
+	s.deployments = newDeploymentWatcher(s)
 	s.allocUpdates = newAllocUpdateBatcher(s)
 
 	if err := s.setupListener(); err != nil {

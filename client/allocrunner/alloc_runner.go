@@ -35,6 +35,7 @@ type AllocRunner struct {
 	leader string
 
 	updateCh     chan struct{} // a task's state changed; one pending
+	healthCh     chan struct{} // the same, for the health watcher (health.go)
 	shutdownCh   chan struct{} // closed by Shutdown
 	shutdownOnce sync.Once
 	waitCh       chan struct{} // closed when Run returned
@@ -55,6 +56,8 @@ type AllocRunner struct {
 	mainsDeadHandled bool
 	// setupErr fails the allocation before any task ran.
 	setupErr error
+	// health is the deployment health verdict (health.go), once decided.
+	health *structs.AllocDeploymentStatus
 }
 
 // New returns a runner for cfg.Alloc. It does not start anything.
@@ -94,6 +97,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 		group:      group,
 		tasks:      map[string]*taskrunner.TaskRunner{},
 		updateCh:   make(chan struct{}, 1),
+		healthCh:   make(chan struct{}, 1),
 		shutdownCh: make(chan struct{}),
 		waitCh:     make(chan struct{}),
 		alloc:      alloc,
@@ -145,6 +149,10 @@ func (ar *AllocRunner) taskStateChanged() {
 	case ar.updateCh <- struct{}{}:
 	default:
 	}
+	select {
+	case ar.healthCh <- struct{}{}:
+	default:
+	}
 }
 
 // Restore reads the tasks' states and local states from the state DB, so
@@ -168,6 +176,10 @@ func (ar *AllocRunner) Alloc() *structs.Allocation {
 	ar.mu.Lock()
 	a := *ar.alloc
 	setupErr := ar.setupErr
+	if ar.health != nil {
+		h := *ar.health
+		a.DeploymentStatus = &h
+	}
 	ar.mu.Unlock()
 	a.TaskStates = states
 	a.ClientStatus, a.ClientDescription = clientStatus(states)

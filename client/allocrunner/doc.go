@@ -3,7 +3,9 @@
 // group's lifecycle order (prestart tasks, then main tasks, poststart once
 // the main tasks run, poststop once they are dead), kills siblings when a
 // leader or a failed main task dies, and reports the allocation's client
-// status and task states through Config.Updater on every change.
+// status and task states through Config.Updater on every change. For an
+// allocation placed by a deployment it also decides, once, whether the
+// allocation came up healthy (health.go) and reports that with the rest.
 //
 // The flow: New → (Restore, after an agent restart) → Run, which blocks
 // until every task is terminal. Update applies a newer server version of

@@ -46,6 +46,8 @@ func (ar *AllocRunner) Run() {
 	}
 	if stop {
 		go ar.kill(false)
+	} else if u := healthStrategy(ar.Alloc(), ar.group); u != nil {
+		go ar.watchHealth(u)
 	}
 
 	// The loop ends on the report it sent, never on a fresh look at the
@@ -102,7 +104,7 @@ func allDead(a *structs.Allocation) bool {
 // sameReport reports whether two reports carry the same client view.
 func sameReport(a, b *structs.Allocation) bool {
 	return a.ClientStatus == b.ClientStatus && a.ClientDescription == b.ClientDescription &&
-		reflect.DeepEqual(a.TaskStates, b.TaskStates)
+		reflect.DeepEqual(a.TaskStates, b.TaskStates) && reflect.DeepEqual(a.DeploymentStatus, b.DeploymentStatus)
 }
 
 // killTask kills one task in the background; the run loop hears of its

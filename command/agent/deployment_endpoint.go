@@ -9,6 +9,8 @@ import (
 func (s *HTTPServer) registerDeploymentRoutes() {
 	s.route("/v1/deployments", methods{http.MethodGet: s.deploymentList})
 	s.route("/v1/deployment/{id}", methods{http.MethodGet: s.deploymentGet})
+	s.route("/v1/deployment/fail/{id}", methods{http.MethodPut: s.deploymentFail, http.MethodPost: s.deploymentFail})
+	s.route("/v1/deployment/pause/{id}", methods{http.MethodPut: s.deploymentPause, http.MethodPost: s.deploymentPause})
 }
 
 func (s *HTTPServer) deploymentList(w http.ResponseWriter, r *http.Request) (interface{}, error) {
@@ -67,4 +69,60 @@ func (s *HTTPServer) jobLatestDeployment(w http.ResponseWriter, r *http.Request)
 	}
 	setMeta(w, &out.QueryMeta)
 	return out.Deployment, nil
+}
+
+// deploymentUpdateResponse is the answer of PUT /v1/deployment/fail/:id
+// and /v1/deployment/pause/:id, in Nomad's shape.
+type deploymentUpdateResponse struct {
+	EvalID                string
+	EvalCreateIndex       uint64
+	DeploymentModifyIndex uint64
+	RevertedJobVersion    *uint64
+	Index                 uint64
+}
+
+func toDeploymentUpdateResponse(w http.ResponseWriter, out *structs.DeploymentUpdateResponse) deploymentUpdateResponse {
+	setIndex(w, out.Index)
+	return deploymentUpdateResponse{EvalID: out.EvalID, EvalCreateIndex: out.EvalCreateIndex,
+		DeploymentModifyIndex: out.DeploymentModifyIndex, RevertedJobVersion: out.RevertedJobVersion, Index: out.Index}
+}
+
+// deploymentFail is PUT /v1/deployment/fail/:id.
+func (s *HTTPServer) deploymentFail(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	args := structs.DeploymentFailRequest{DeploymentID: r.PathValue("id")}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	var out structs.DeploymentUpdateResponse
+	if err := s.backend.RPC("Deployment.Fail", &args, &out); err != nil {
+		return nil, err
+	}
+	return toDeploymentUpdateResponse(w, &out), nil
+}
+
+// deploymentPauseBody is the body of PUT /v1/deployment/pause/:id.
+type deploymentPauseBody struct {
+	DeploymentID string
+	Pause        *bool
+}
+
+// deploymentPause is PUT /v1/deployment/pause/:id: {"Pause": true}
+// pauses, {"Pause": false} resumes.
+func (s *HTTPServer) deploymentPause(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	id := r.PathValue("id")
+	var body deploymentPauseBody
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.DeploymentID != "" && body.DeploymentID != id {
+		return nil, badRequest("DeploymentID: %q does not match the deployment ID %q in the path", body.DeploymentID, id)
+	}
+	if body.Pause == nil {
+		return nil, badRequest(`Pause: required, true to pause or false to resume, as {"Pause": true}`)
+	}
+	args := structs.DeploymentPauseRequest{DeploymentID: id, Pause: *body.Pause}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	var out structs.DeploymentUpdateResponse
+	if err := s.backend.RPC("Deployment.Pause", &args, &out); err != nil {
+		return nil, err
+	}
+	return toDeploymentUpdateResponse(w, &out), nil
 }

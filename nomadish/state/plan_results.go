@@ -47,7 +47,9 @@ func upsertDeploymentTxn(txn *memdb.Txn, index uint64, d *structs.Deployment) er
 		return fmt.Errorf("deployment lookup: %w", err)
 	}
 	if raw != nil {
-		d.CreateIndex = raw.(*structs.Deployment).CreateIndex
+		prev := raw.(*structs.Deployment)
+		d.CreateIndex = prev.CreateIndex
+		keepDeploymentProgress(prev, d)
 	} else {
 		d.CreateIndex = index
 	}

@@ -29,6 +29,7 @@ const (
 	NodeUpdateDrainRequestType
 	ApplyPlanResultsRequestType
 	AllocUpdateDesiredTransitionRequestType
+	DeploymentProgressRequestType
 )
 
 // IgnoreUnknownTypeFlag set on a MessageType lets an older server skip an
@@ -67,6 +68,8 @@ func (t MessageType) String() string {
 		return "ApplyPlanResults"
 	case AllocUpdateDesiredTransitionRequestType:
 		return "AllocUpdateDesiredTransition"
+	case DeploymentProgressRequestType:
+		return "DeploymentProgress"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(t))
 }
