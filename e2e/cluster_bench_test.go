@@ -96,8 +96,9 @@ func BenchmarkCluster100kAllocs(b *testing.B) {
 
 		want := jobs * count
 		var last string
+		lastProgress := start
 		waitFor(b, benchDeadline, 500*time.Millisecond, func() (bool, string) {
-			running := 0
+			running, starting := 0, 0
 			for _, id := range ids {
 				sum, _, err := cl.Jobs().Summary(id, nil)
 				if err != nil {
@@ -105,9 +106,16 @@ func BenchmarkCluster100kAllocs(b *testing.B) {
 				}
 				for _, tg := range sum.Summary {
 					running += tg.Running
+					starting += tg.Starting
 				}
 			}
 			last = fmt.Sprintf("%d of %d running after %s; sim %+v", running, want, time.Since(start).Round(time.Second), sim.Stats())
+			// Progress every 10s shows whether placing (placed = starting
+			// + running) or acknowledging lags.
+			if time.Since(lastProgress) >= 10*time.Second {
+				lastProgress = time.Now()
+				b.Logf("after %s: %d placed, %d running", time.Since(start).Round(time.Second), starting+running, running)
+			}
 			return running == want, last
 		})
 		secs := time.Since(start).Seconds()

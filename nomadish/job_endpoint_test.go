@@ -212,11 +212,11 @@ func TestNodeRegisterStatusAndList(t *testing.T) {
 	if got.Node == nil || got.Node.SecretID != "" || got.Node.SchedulingEligibility != structs.NodeSchedulingEligible {
 		t.Fatalf("node = %+v", got.Node)
 	}
-	err := s.RPC("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: "n1", Status: "sleepy"}, &resp)
+	err := s.RPC("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: "n1", SecretID: "secret", Status: "sleepy"}, &resp)
 	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), `"ready"`) {
 		t.Fatalf("bad status: %v", err)
 	}
-	if err := s.RPC("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: "n1", Status: structs.NodeStatusDown}, &resp); err != nil {
+	if err := s.RPC("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: "n1", SecretID: "secret", Status: structs.NodeStatusDown}, &resp); err != nil {
 		t.Fatal(err)
 	}
 	var list structs.NodeListResponse

@@ -39,6 +39,10 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	if err != nil {
 		return err
 	}
+	// Another machine must not take over a registered node's identity.
+	if err := checkNodeSecret(prev, args.Node.SecretID); err != nil {
+		return fmt.Errorf("register node %q: %w", args.Node.ID, err)
+	}
 	_, index, err := n.srv.raftApply(structs.NodeRegisterRequestType, args)
 	if err != nil {
 		return fmt.Errorf("register node %q: %w", args.Node.ID, err)
@@ -143,6 +147,9 @@ func (n *Node) UpdateStatus(args *structs.NodeUpdateStatusRequest, reply *struct
 	if node == nil {
 		return fmt.Errorf("node %q: %w", args.NodeID, structs.ErrNotFound)
 	}
+	if err := checkNodeSecret(node, args.SecretID); err != nil {
+		return fmt.Errorf("update status of node %q: %w", args.NodeID, err)
+	}
 	now := n.srv.clock().Now()
 	if args.UpdatedAt == 0 {
 		args.UpdatedAt = now.Unix()
@@ -243,7 +250,9 @@ func (n *Node) GetAllocs(args *structs.NodeSpecificRequest, reply *structs.JobAl
 	})
 }
 
-// GetClientAllocs returns a node's allocations in full, for its client.
+// GetClientAllocs returns a node's allocations in full, for its client,
+// which proves itself with the node's SecretID. A node not (yet)
+// registered in this server's state has no allocations.
 func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeAllocsResponse) error {
 	if done, err := n.srv.forward("Node.GetClientAllocs", args, args, reply); done {
 		return err
@@ -252,31 +261,50 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 		queryOpts: &args.QueryOptions,
 		queryMeta: &reply.QueryMeta,
 		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			node, err := st.NodeByID(ws, args.NodeID)
+			if err != nil {
+				return err
+			}
+			if err := checkNodeSecret(node, args.SecretID); err != nil {
+				return fmt.Errorf("allocations of node %q: %w", args.NodeID, err)
+			}
 			allocs, err := st.AllocsByNode(ws, args.NodeID)
 			if err != nil {
 				return err
 			}
 			reply.Allocs = allocs
-			return setNodeAllocsIndex(st, &reply.QueryMeta, allocs)
+			return setNodeAllocsIndex(st, &reply.QueryMeta, allocs, args.MinQueryIndex)
 		},
 	})
 }
 
 // setNodeAllocsIndex sets a node's allocation query index to the newest
-// ModifyIndex among the node's own allocations, so that a client polling
-// again with it blocks until one of them changes rather than returning at
-// once after any allocation write in the cluster. A node without
-// allocations gets the table's index. Garbage collection removing some of
-// a node's (terminal) allocations does not raise the index: the client
-// learns of it with the next change.
-func setNodeAllocsIndex(st *state.StateStore, meta *structs.QueryMeta, allocs []*structs.Allocation) error {
+// AllocModifyIndex among the node's own allocations: the index of the
+// last change the servers made to them (placement, stop, new job
+// version), not of the client's own reports, as in Nomad. So a client
+// polling again with it blocks until one of its allocations changes on
+// the server's side, rather than returning at once after any allocation
+// write in the cluster or echoing back the status it has just sent (which
+// would cost a full response per acknowledgement). A node without
+// allocations gets the table's index, but never more than the minIndex it
+// asked with: otherwise every write of another node's allocations would
+// answer it at once, and a fleet of empty nodes would spin. Garbage
+// collection removing some of a node's (terminal) allocations does not
+// raise the index: the client learns of it with the next change.
+func setNodeAllocsIndex(st *state.StateStore, meta *structs.QueryMeta, allocs []*structs.Allocation, minIndex uint64) error {
 	if len(allocs) == 0 {
-		return setTableIndex(st, meta, "allocs")
+		if err := setTableIndex(st, meta, "allocs"); err != nil {
+			return err
+		}
+		if minIndex > 0 && meta.Index > minIndex {
+			meta.Index = minIndex
+		}
+		return nil
 	}
 	var max uint64
 	for _, a := range allocs {
-		if a.ModifyIndex > max {
-			max = a.ModifyIndex
+		if a.AllocModifyIndex > max {
+			max = a.AllocModifyIndex
 		}
 	}
 	meta.Index = max

@@ -14,7 +14,9 @@ import (
 // previous batch is being committed are coalesced into the next single
 // Raft entry, so thousands of clients acknowledging at once cost few
 // entries. An allocation that newly failed gets an evaluation
-// (alloc-failure) so the scheduler can reschedule it.
+// (alloc-failure) so the scheduler can reschedule it. SecretID must be the
+// secret of the node each known allocation runs on; a mismatch refuses
+// the whole report.
 func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.GenericResponse) error {
 	if done, err := n.srv.forward("Node.UpdateAlloc", args, args, reply); done {
 		return err
@@ -42,16 +44,33 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 	st := n.srv.State()
 	var evals []*structs.Evaluation
 	seen := map[structs.NamespacedID]bool{}
+	checked := map[string]bool{} // node IDs whose secret matched
 	updates := make([]*structs.Allocation, 0, len(args.Alloc))
 	for _, a := range args.Alloc {
+		existing, err := st.AllocByID(nil, a.ID)
+		if err != nil {
+			return fmt.Errorf("update allocation %q: %w", a.ID, err)
+		}
+		// Only the client of the node an allocation runs on may report
+		// it. An unknown allocation is left to the state store, which
+		// ignores it.
+		if existing != nil && !checked[existing.NodeID] {
+			node, err := st.NodeByID(nil, existing.NodeID)
+			if err != nil {
+				return fmt.Errorf("update allocation %q: %w", a.ID, err)
+			}
+			if err := checkNodeSecret(node, args.SecretID); err != nil {
+				return fmt.Errorf("update allocation %q: %w", a.ID, err)
+			}
+			checked[existing.NodeID] = true
+		}
 		u := &structs.Allocation{ID: a.ID, ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
 			TaskStates: a.TaskStates, DeploymentStatus: a.DeploymentStatus, ModifyTime: now.UnixNano()}
 		updates = append(updates, u)
 		if a.ClientStatus != structs.AllocClientStatusFailed {
 			continue
 		}
-		existing, err := st.AllocByID(nil, a.ID)
-		if err != nil || existing == nil || existing.ClientStatus == structs.AllocClientStatusFailed ||
+		if existing == nil || existing.ClientStatus == structs.AllocClientStatusFailed ||
 			existing.DesiredStatus != structs.AllocDesiredStatusRun {
 			continue
 		}

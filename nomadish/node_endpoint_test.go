@@ -32,11 +32,17 @@ func TestGetClientAllocsIndexIsTheNodesOwn(t *testing.T) {
 		t.Fatalf("empty node: %d allocs @%d, want 0 @%d", len(empty.Allocs), empty.Index, max(tableIndex, 1))
 	}
 
+	// Other nodes' allocations do not answer an empty node's query.
+	putAlloc(t, s, "a0", job, "n2")
+	if again := get("n1", empty.Index); again.Index != empty.Index {
+		t.Fatalf("empty n1 re-poll @%d after another node's write, want @%d (unchanged)", again.Index, empty.Index)
+	}
+
 	putAlloc(t, s, "a1", job, "n1")
 	first := get("n1", empty.Index)
 	a1, _ := s.State().AllocByID(nil, "a1")
-	if len(first.Allocs) != 1 || first.Index != a1.ModifyIndex {
-		t.Fatalf("n1: %d allocs @%d, want 1 @%d", len(first.Allocs), first.Index, a1.ModifyIndex)
+	if len(first.Allocs) != 1 || first.Index != a1.AllocModifyIndex {
+		t.Fatalf("n1: %d allocs @%d, want 1 @%d", len(first.Allocs), first.Index, a1.AllocModifyIndex)
 	}
 
 	// Another node's allocation moves the table index, not n1's: the
@@ -49,13 +55,25 @@ func TestGetClientAllocsIndexIsTheNodesOwn(t *testing.T) {
 		t.Fatalf("n1 re-poll @%d, want @%d (unchanged)", again.Index, first.Index)
 	}
 
-	// n1's own change raises its index.
+	// n1's own report does not wake its query (the client knows what it
+	// sent); a change on the server's side does.
 	if err := s.RPC("Node.UpdateAlloc", &structs.AllocUpdateRequest{Alloc: []*structs.Allocation{
 		{ID: "a1", ClientStatus: structs.AllocClientStatusRunning}}}, &structs.GenericResponse{}); err != nil {
 		t.Fatal(err)
 	}
+	if again := get("n1", first.Index); again.Index != first.Index {
+		t.Fatalf("n1 re-poll after its own report @%d, want @%d (unchanged)", again.Index, first.Index)
+	} else if again.Allocs[0].ClientStatus != structs.AllocClientStatusRunning {
+		t.Fatalf("a1 client status = %q in the (timed-out) answer", again.Allocs[0].ClientStatus)
+	}
+	stop := *a1
+	stop.DesiredStatus = structs.AllocDesiredStatusStop
+	if _, _, err := s.raftApply(structs.AllocUpdateRequestType, &structs.AllocUpdateRequest{Alloc: []*structs.Allocation{&stop}}); err != nil {
+		t.Fatal(err)
+	}
 	a1, _ = s.State().AllocByID(nil, "a1")
-	if next := get("n1", first.Index); next.Index != a1.ModifyIndex || next.Index <= first.Index {
-		t.Fatalf("n1 after its update @%d, want @%d", next.Index, a1.ModifyIndex)
+	if next := get("n1", first.Index); next.Index != a1.AllocModifyIndex || next.Index <= first.Index ||
+		next.Allocs[0].DesiredStatus != structs.AllocDesiredStatusStop {
+		t.Fatalf("n1 after the server stopped a1 @%d, want @%d", next.Index, a1.AllocModifyIndex)
 	}
 }

@@ -2,7 +2,9 @@ package nomadish
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -13,16 +15,18 @@ import (
 
 // runPlanApplier is the leader's plan applier: it takes plans from the
 // plan queue one at a time, checks every node's share of the plan against
-// the newest state (the node exists, is ready, takes new placements, and
-// what would run on it fits), and commits what passes in one Raft entry.
-// What did not pass is left out, and the result carries a RefreshIndex at
-// which the worker's state will show why, so its scheduler retries there.
-// An AllAtOnce plan commits entirely or not at all.
+// the newest state (the node exists, is ready, takes new placements,
+// still offers the host volumes asked for, and what would run on it
+// fits), and commits what passes in one Raft entry. What did not pass is
+// left out, and the result carries a RefreshIndex at which the worker's
+// state will show why, so its scheduler retries there. An AllAtOnce plan
+// commits entirely or not at all.
 //
 // Checking overlaps committing: while plan N's entry is in Raft, plan N+1
 // is checked against a private snapshot to which N's results were
-// applied as if committed (applied when N+1 arrives, not before). N+1 is only sent to Raft once N has committed,
-// on a fresh snapshot; if N failed, N+1 is checked again.
+// applied as if committed (applied when N+1 arrives, not before). N+1 is
+// only sent to Raft once N has committed, on a fresh snapshot; if N
+// failed, N+1 is checked again.
 func (s *Server) runPlanApplier(stopCh <-chan struct{}) {
 	logger := s.logger.Named("plan_apply")
 	var (
@@ -201,8 +205,9 @@ func evaluatePlan(snap *state.StateSnapshot, snapIndex uint64, plan *structs.Pla
 	sort.Strings(nodeIDs)
 
 	partial := false
-	for _, id := range nodeIDs {
-		ok, reason := evaluateNodePlan(snap, plan, id)
+	checks := checkNodePlans(snap, plan, nodeIDs)
+	for i, id := range nodeIDs {
+		ok, reason := checks[i].ok, checks[i].reason
 		if !ok {
 			partial = true
 			metrics.IncrCounter([]string{"nomad", "plan", "node_rejected"}, 1)
@@ -242,11 +247,53 @@ func evaluatePlan(snap *state.StateSnapshot, snapIndex uint64, plan *structs.Pla
 	return result, planResultsRequest(plan, result)
 }
 
+// nodePlanCheck is the outcome of evaluateNodePlan for one node.
+type nodePlanCheck struct {
+	ok     bool
+	reason string
+}
+
+// planCheckNodesPerWorker is the least number of nodes worth a goroutine
+// of their own when a plan's nodes are checked in parallel.
+const planCheckNodesPerWorker = 64
+
+// checkNodePlans checks every node's share of the plan, a large plan on
+// up to GOMAXPROCS goroutines at once: the checks only read the
+// snapshot, and the plan applier is the one serial stage every placement
+// of the cluster passes through, so its wall time is what bounds the
+// scheduling rate. The outcomes are in nodeIDs' order.
+func checkNodePlans(snap *state.StateSnapshot, plan *structs.Plan, nodeIDs []string) []nodePlanCheck {
+	out := make([]nodePlanCheck, len(nodeIDs))
+	check := func(from, to int) {
+		for i := from; i < to; i++ {
+			out[i].ok, out[i].reason = evaluateNodePlan(snap, plan, nodeIDs[i])
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(nodeIDs)/planCheckNodesPerWorker)
+	if workers <= 1 {
+		check(0, len(nodeIDs))
+		return out
+	}
+	var wg sync.WaitGroup
+	per := (len(nodeIDs) + workers - 1) / workers
+	for from := 0; from < len(nodeIDs); from += per {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			check(from, to)
+		}(from, min(from+per, len(nodeIDs)))
+	}
+	wg.Wait()
+	return out
+}
+
 // evaluateNodePlan checks one node's share of the plan. Stops and
 // preemptions alone always pass; placements need the node to exist and be
 // ready, new placements need it eligible and not draining (an in-place
-// update of an allocation already there does not), and everything that
-// would then run on the node must fit it.
+// update of an allocation already there does not), the node must still
+// offer the host volumes the placements' groups ask for, and everything
+// that would then run on the node must fit it (resources, ports,
+// bandwidth).
 func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID string) (bool, string) {
 	placements := plan.NodeAllocation[nodeID]
 	if len(placements) == 0 {
@@ -277,21 +324,96 @@ func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID stri
 			}
 		}
 	}
-	removed := map[string]bool{}
-	for _, list := range [][]*structs.Allocation{plan.NodeUpdate[nodeID], plan.NodePreemptions[nodeID], placements} {
-		for _, a := range list {
-			removed[a.ID] = true
-		}
+	if ok, reason := hostVolumesPresent(node, plan, placements); !ok {
+		return false, reason
 	}
+	replaced := newAllocIDSet(plan.NodeUpdate[nodeID], plan.NodePreemptions[nodeID], placements)
 	proposed := make([]*structs.Allocation, 0, len(existing)+len(placements))
 	for _, a := range existing {
-		if !removed[a.ID] && !a.TerminalStatus() {
+		if !a.TerminalStatus() && !replaced.has(a.ID) {
 			proposed = append(proposed, a)
 		}
 	}
 	proposed = append(proposed, placements...)
 	if ok, dim := structs.AllocsFit(node, proposed); !ok {
 		return false, "resources exhausted: " + dim
+	}
+	return true, ""
+}
+
+// allocIDSet is the IDs of a node's share of a plan. Most shares hold an
+// allocation or two, where scanning the lists beats building a map; a
+// large share gets a map.
+type allocIDSet struct {
+	lists [][]*structs.Allocation
+	ids   map[string]bool
+}
+
+const allocIDSetMapAt = 16
+
+func newAllocIDSet(lists ...[]*structs.Allocation) allocIDSet {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	if n < allocIDSetMapAt {
+		return allocIDSet{lists: lists}
+	}
+	ids := make(map[string]bool, n)
+	for _, l := range lists {
+		for _, a := range l {
+			ids[a.ID] = true
+		}
+	}
+	return allocIDSet{ids: ids}
+}
+
+func (s allocIDSet) has(id string) bool {
+	if s.ids != nil {
+		return s.ids[id]
+	}
+	for _, l := range s.lists {
+		for _, a := range l {
+			if a.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hostVolumesPresent checks that node still offers every host volume the
+// placements' groups ask for, writable where the request is not
+// read-only: the client may have re-registered without one since the
+// scheduler's snapshot.
+func hostVolumesPresent(node *structs.Node, plan *structs.Plan, placements []*structs.Allocation) (bool, string) {
+	var lastJob *structs.Job
+	var lastGroup string
+	for _, a := range placements {
+		job := a.Job
+		if job == nil {
+			job = plan.Job
+		}
+		if job == nil || (job == lastJob && a.TaskGroup == lastGroup) {
+			continue
+		}
+		lastJob, lastGroup = job, a.TaskGroup
+		tg := job.LookupTaskGroup(a.TaskGroup)
+		if tg == nil {
+			continue
+		}
+		for name, req := range tg.Volumes {
+			if req == nil || req.Type != structs.VolumeTypeHost {
+				continue
+			}
+			vol := node.HostVolumes[req.Source]
+			switch {
+			case vol == nil:
+				return false, fmt.Sprintf("host volume %q (source %q) missing", name, req.Source)
+			case vol.ReadOnly && !req.ReadOnly:
+				return false, fmt.Sprintf("host volume %q (source %q) is read-only", name, req.Source)
+			}
+		}
 	}
 	return true, ""
 }

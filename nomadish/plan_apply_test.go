@@ -286,3 +286,46 @@ func TestPlanQueue_PriorityOrderAndDisable(t *testing.T) {
 		t.Fatalf("dequeue while disabled = %v", err)
 	}
 }
+
+// Many plans that each fit alone, checked while earlier ones commit:
+// exactly as many as the node holds commit, each checked against the
+// results of those before it.
+func TestPlanSubmit_OverlappedPlansFillButDoNotOvercommit(t *testing.T) {
+	s := schedServer(t, func(c *Config) { c.NumSchedulers = -1 })
+	schedRegisterNode(t, s, planNode("n1"))
+	const n = 20
+	ids := make([]string, n)
+	tokens := make([]string, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("44444444-0000-0000-0000-%012d", i)
+		tokens[i] = dequeueForPlan(t, s, ids[i])
+	}
+	// 100 of 1000 MHz each: ten fit.
+	var wg sync.WaitGroup
+	results := make([]*structs.PlanResult, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = submitPlan(s, &structs.Plan{EvalID: ids[i], EvalToken: tokens[i], Priority: 50,
+				NodeAllocation: map[string][]*structs.Allocation{"n1": {planAlloc(fmt.Sprintf("alloc-%d", i), "n1", 100)}}})
+		}()
+	}
+	wg.Wait()
+	committed := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if len(results[i].NodeAllocation) == 1 {
+			committed++
+		} else if results[i].RefreshIndex == 0 {
+			t.Fatalf("rejected plan %d without a refresh index: %+v", i, results[i])
+		}
+	}
+	allocs, _ := s.State().AllocsByNode(nil, "n1")
+	if committed != 10 || len(allocs) != 10 {
+		t.Fatalf("%d plans committed, %d allocations on n1; want 10", committed, len(allocs))
+	}
+}

@@ -35,14 +35,23 @@ type worker struct {
 	srv        *Server
 	logger     hclog.Logger
 	schedulers []string
+	// pauseOnLeader idles the worker while its server leads: the leader's
+	// plan applier is the cluster's one serial stage, and scheduling next
+	// to it slows every plan (Nomad pauses 3/4 of the leader's workers).
+	pauseOnLeader bool
 
 	// The evaluation in progress; only the worker's goroutine uses them.
 	evalToken string
 	snapIndex uint64
 }
 
+// leaderPausedWorkers is the share of a server's workers that idle while
+// it leads: three quarters, rounded down, so a server with one worker
+// always schedules.
+func leaderPausedWorkers(n int) int { return n * 3 / 4 }
+
 // startWorkers starts Config.NumSchedulers workers (one per core by
-// default).
+// default), of which leaderPausedWorkers pause while the server leads.
 func (s *Server) startWorkers() {
 	n := s.config.NumSchedulers
 	if n == 0 {
@@ -52,11 +61,13 @@ func (s *Server) startWorkers() {
 	if len(types) == 0 {
 		types = []string{structs.JobTypeService, structs.JobTypeBatch, structs.JobTypeSystem, structs.JobTypeSysBatch}
 	}
+	paused := leaderPausedWorkers(n)
 	for i := 0; i < n; i++ {
 		w := &worker{
-			srv:        s,
-			logger:     s.logger.Named("worker").With("worker", i),
-			schedulers: types,
+			srv:           s,
+			logger:        s.logger.Named("worker").With("worker", i),
+			schedulers:    types,
+			pauseOnLeader: i < paused,
 		}
 		s.wg.Add(1)
 		go w.run()
@@ -67,6 +78,9 @@ func (w *worker) run() {
 	defer w.srv.wg.Done()
 	backoff := time.Duration(0)
 	for !w.srv.isShutdown() {
+		if !w.waitUnlessLeading() {
+			return
+		}
 		resp, err := w.dequeue()
 		if err != nil {
 			if w.srv.isShutdown() {
@@ -87,6 +101,24 @@ func (w *worker) run() {
 		}
 		w.process(resp.Eval.Copy(), resp.Token, resp.WaitIndex)
 	}
+}
+
+// waitUnlessLeading returns at once for a worker that never pauses;
+// one that pauses on the leader waits while its server leads, woken by
+// leader changes. It reports false at shutdown.
+func (w *worker) waitUnlessLeading() bool {
+	for w.pauseOnLeader {
+		changed := w.srv.leaderChanged()
+		if !w.srv.IsLeader() {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-w.srv.shutdownCh:
+			return false
+		}
+	}
+	return true
 }
 
 func (w *worker) dequeue() (*structs.EvalDequeueResponse, error) {
@@ -176,11 +208,12 @@ func (w *worker) failEval(eval *structs.Evaluation, cause error) error {
 	return nil
 }
 
-// SubmitPlan implements scheduler.Planner.
+// SubmitPlan implements scheduler.Planner. The plan goes without the job
+// in its allocations (see planWithoutAllocJobs).
 func (w *worker) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, scheduler.State, error) {
 	plan.EvalToken = w.evalToken
 	plan.SnapshotIndex = w.snapIndex
-	req := &structs.PlanRequest{Plan: plan}
+	req := &structs.PlanRequest{Plan: planWithoutAllocJobs(plan)}
 	req.Region = w.srv.Region()
 	var resp structs.PlanResponse
 	if err := w.srv.RPC("Plan.Submit", req, &resp); err != nil {
@@ -229,4 +262,39 @@ func (w *worker) writeEval(method string, eval *structs.Evaluation) error {
 		return fmt.Errorf("%s %q: %w", method, eval.ID, err)
 	}
 	return nil
+}
+
+// planWithoutAllocJobs returns plan with allocations that do not carry
+// their job: placements of the plan's own job, whose job the plan applier
+// and the FSM take from the plan, and stops and preemptions, which keep
+// the job of the allocation they replace in state. Otherwise a plan of
+// 1,000 placements would carry its job 1,000 times to the leader and back
+// in the result. The scheduler's plan and allocations are not changed;
+// the returned plan holds shallow copies.
+func planWithoutAllocJobs(plan *structs.Plan) *structs.Plan {
+	out := *plan
+	out.NodeAllocation = allocsWithoutJob(plan.NodeAllocation, func(a *structs.Allocation) bool { return a.Job == plan.Job })
+	out.NodeUpdate = allocsWithoutJob(plan.NodeUpdate, func(*structs.Allocation) bool { return true })
+	out.NodePreemptions = allocsWithoutJob(plan.NodePreemptions, func(*structs.Allocation) bool { return true })
+	return &out
+}
+
+func allocsWithoutJob(byNode map[string][]*structs.Allocation, strip func(*structs.Allocation) bool) map[string][]*structs.Allocation {
+	if byNode == nil {
+		return nil
+	}
+	out := make(map[string][]*structs.Allocation, len(byNode))
+	for node, list := range byNode {
+		copied := make([]*structs.Allocation, len(list))
+		for i, a := range list {
+			if a != nil && a.Job != nil && strip(a) {
+				c := *a
+				c.Job = nil
+				a = &c
+			}
+			copied[i] = a
+		}
+		out[node] = copied
+	}
+	return out
 }

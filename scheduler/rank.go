@@ -101,9 +101,9 @@ func (it *binPackIterator) Next() *rankedNode {
 }
 
 // fitGroup checks that g fits on the node once the allocations in evict
-// are gone: CPU, cores, memory, disk, and ports (static ones free,
-// enough of the dynamic range left). On failure it names the dimension.
-// It builds nothing: only the chosen node gets resources, from
+// are gone: CPU, cores, memory, disk, ports (static ones free, enough of
+// the dynamic range left) and network bandwidth. On failure it names the
+// dimension. It builds nothing: only the chosen node gets resources, from
 // buildResources.
 func fitGroup(ctx *evalContext, g *groupInfo, u *nodeUsage, evict []*structs.Allocation) (bool, string) {
 	free := u.free()
@@ -129,7 +129,30 @@ func fitGroup(ctx *evalContext, g *groupInfo, u *nodeUsage, evict []*structs.All
 			return false, reason
 		}
 	}
+	if len(g.bandwidth) > 0 && !bandwidthFits(g, u, skip) {
+		return false, structs.DimensionBandwidth
+	}
 	return true, ""
+}
+
+// bandwidthFits checks the group's MBits on the node's networks, counted
+// as the plan applier counts them (structs.AllocsFit). Only groups that
+// ask for bandwidth pay for the scan of the node's allocations.
+func bandwidthFits(g *groupInfo, u *nodeUsage, skip map[string]bool) bool {
+	bw := structs.NewBandwidth(u.node)
+	if !bw.Checked() {
+		return true
+	}
+	for _, a := range u.allocs {
+		if !skip[a.ID] {
+			bw.AddAlloc(a)
+		}
+	}
+	ip := nodeIP(u.node)
+	for _, n := range g.bandwidth {
+		bw.Add(&structs.NetworkResource{Device: n.Device, IP: ip, MBits: n.MBits})
+	}
+	return !bw.Exceeded()
 }
 
 // buildResources makes the resources of a placement on the chosen node,

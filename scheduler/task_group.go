@@ -30,6 +30,10 @@ type groupInfo struct {
 	spreads           []*structs.Spread
 
 	hasPorts bool
+	// bandwidth lists the networks asking for MBits, as allocResources
+	// will set them aside: the group's always, the tasks' when the group
+	// asks for ports.
+	bandwidth []*structs.NetworkResource
 }
 
 // distinctProperty is a distinct_property constraint: at most limit
@@ -65,6 +69,21 @@ func newGroupInfo(job *structs.Job, tg *structs.TaskGroup) *groupInfo {
 	}
 	for _, n := range tg.Networks {
 		g.hasPorts = g.hasPorts || len(n.ReservedPorts)+len(n.DynamicPorts) > 0
+	}
+	for _, n := range tg.Networks {
+		if n != nil && n.MBits > 0 {
+			g.bandwidth = append(g.bandwidth, n)
+		}
+	}
+	for _, t := range tg.Tasks {
+		if t.Resources == nil || !g.hasPorts {
+			continue
+		}
+		for _, n := range t.Resources.Networks {
+			if n != nil && n.MBits > 0 {
+				g.bandwidth = append(g.bandwidth, n)
+			}
+		}
 	}
 
 	addConstraints := func(cs []*structs.Constraint, jobLevel bool) {

@@ -2,8 +2,9 @@
 // registers thousands of nodes over the servers' msgpack RPC port, keeps
 // each one heartbeating at the TTL the leader hands out, long-polls each
 // node's allocations with Node.GetClientAllocs, and acknowledges them —
-// running when placed, complete when stopped — with batched
-// Node.UpdateAlloc calls. No task is ever started.
+// running when placed, complete when stopped — with Node.UpdateAlloc
+// calls, one per node per flush, each carrying that node's secret as a
+// real client's does. No task is ever started.
 //
 // It speaks the client protocol, so it imports the wire types of
 // nomadish/structs; it must not import the server, the client agent or the
@@ -46,12 +47,14 @@ type Config struct {
 	ConnsPerServer int
 	// RegisterParallelism bounds concurrent registrations (default 64).
 	RegisterParallelism int
-	// AckBatch and AckInterval bound an UpdateAlloc batch: whichever
-	// comes first (defaults 2000 and 50ms). AckWorkers send batches
-	// concurrently (default 4).
-	AckBatch    int
-	AckInterval time.Duration
-	AckWorkers  int
+	// AckBatch and AckInterval bound a flush of acknowledgements:
+	// whichever comes first (defaults 2000 and 50ms). A flush sends one
+	// Node.UpdateAlloc per node, AckParallelism at a time (default 64).
+	// AckWorkers flush concurrently (default 4).
+	AckBatch       int
+	AckInterval    time.Duration
+	AckWorkers     int
+	AckParallelism int
 	// PollWait is each blocking query's MaxQueryTime (default 5m).
 	PollWait time.Duration
 	Logger   hclog.Logger
@@ -88,6 +91,9 @@ func (c *Config) defaults() error {
 	if c.AckWorkers <= 0 {
 		c.AckWorkers = 4
 	}
+	if c.AckParallelism <= 0 {
+		c.AckParallelism = 64
+	}
 	if c.PollWait <= 0 {
 		c.PollWait = 5 * time.Minute
 	}
@@ -120,7 +126,7 @@ type Sim struct {
 	leader *rpcPool   // writes
 	reads  []*rpcPool // blocking queries, one pool per server
 	nodes  []*simNode
-	acks   chan *structs.Allocation
+	acks   chan nodeAck
 
 	registered, heartbeats, heartbeatErrs, polls, pollErrs atomic.Int64
 	ackedRunning, ackedComplete, ackErrs                   atomic.Int64
@@ -142,7 +148,7 @@ func Start(ctx context.Context, cfg Config) (*Sim, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Sim{cfg: cfg, logger: cfg.Logger.Named("nodesim"), ctx: ctx, cancel: cancel,
-		acks: make(chan *structs.Allocation, 4*cfg.AckBatch)}
+		acks: make(chan nodeAck, 4*cfg.AckBatch)}
 	for _, addr := range cfg.Servers {
 		s.reads = append(s.reads, newRPCPool(addr, cfg.ConnsPerServer))
 	}
@@ -266,7 +272,7 @@ func (s *Sim) registerAll() error {
 		go func(n *simNode) {
 			defer func() { <-sem; wg.Done() }()
 			var resp structs.NodeUpdateResponse
-			err := s.leader.call("Node.Register", &structs.NodeRegisterRequest{Node: n.node}, &resp)
+			err := s.register(n, &resp)
 			if err != nil {
 				mu.Lock()
 				if firstErr == nil {
@@ -284,6 +290,28 @@ func (s *Sim) registerAll() error {
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// registerAttempts bounds how often a node tries to register, a second
+// apart, as a client retries: a leader election while thousands of nodes
+// register fails the writes in flight, and the servers forward to the
+// new leader.
+const registerAttempts = 5
+
+func (s *Sim) register(n *simNode, resp *structs.NodeUpdateResponse) error {
+	var err error
+	for attempt := 1; attempt <= registerAttempts; attempt++ {
+		if err = s.leader.call("Node.Register", &structs.NodeRegisterRequest{Node: n.node}, resp); err == nil {
+			return nil
+		}
+		s.logger.Warn("register failed", "node", n.node.Name, "attempt", attempt, "error", err)
+		select {
+		case <-s.ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
+	return err
 }
 
 // scheduleHeartbeat arms the node's next heartbeat halfway through its
@@ -306,7 +334,7 @@ func (s *Sim) heartbeat(n *simNode) {
 		return
 	}
 	var resp structs.NodeUpdateResponse
-	err := s.leader.call("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: n.node.ID, Status: structs.NodeStatusReady}, &resp)
+	err := s.leader.call("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: n.node.ID, SecretID: n.node.SecretID, Status: structs.NodeStatusReady}, &resp)
 	if err != nil {
 		s.heartbeatErrs.Add(1)
 		s.logger.Warn("heartbeat failed", "node", n.node.Name, "error", err)
@@ -368,7 +396,7 @@ func (s *Sim) pollLoop(n *simNode, pool *rpcPool) {
 				continue
 			}
 			select {
-			case s.acks <- ackFor(a, want):
+			case s.acks <- nodeAck{node: n, alloc: ackFor(a, want)}:
 			case <-s.ctx.Done():
 				return
 			}
@@ -399,37 +427,21 @@ func ackFor(a *structs.Allocation, status string) *structs.Allocation {
 	return &structs.Allocation{ID: a.ID, ClientStatus: status, TaskStates: states}
 }
 
-// ackLoop sends queued acknowledgements in batches.
+// nodeAck is one allocation's acknowledgement by the node it runs on.
+type nodeAck struct {
+	node  *simNode
+	alloc *structs.Allocation
+}
+
+// ackLoop collects queued acknowledgements and flushes them.
 func (s *Sim) ackLoop() {
 	defer s.wg.Done()
-	var batch []*structs.Allocation
+	var batch []nodeAck
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		var resp structs.GenericResponse
-		var err error
-		for attempt := 0; attempt < 3 && s.ctx.Err() == nil; attempt++ {
-			if err = s.leader.call("Node.UpdateAlloc", &structs.AllocUpdateRequest{Alloc: batch}, &resp); err == nil {
-				break
-			}
-			s.ackErrs.Add(1)
-			s.logger.Warn("update allocs failed", "allocs", len(batch), "attempt", attempt+1, "error", err)
-			select {
-			case <-s.ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-		if err == nil {
-			for _, a := range batch {
-				if a.ClientStatus == structs.AllocClientStatusRunning {
-					s.ackedRunning.Add(1)
-				} else {
-					s.ackedComplete.Add(1)
-				}
-			}
+		if len(batch) > 0 {
+			s.flushAcks(batch)
 		}
 		batch = nil
 	}
@@ -448,6 +460,57 @@ func (s *Sim) ackLoop() {
 			}
 		case <-timer.C:
 			flush()
+		}
+	}
+}
+
+// flushAcks sends batch as one Node.UpdateAlloc per node, since a report
+// is authenticated by its node's secret, and returns when all are done.
+func (s *Sim) flushAcks(batch []nodeAck) {
+	byNode := map[*simNode][]*structs.Allocation{}
+	var order []*simNode
+	for _, a := range batch {
+		if _, ok := byNode[a.node]; !ok {
+			order = append(order, a.node)
+		}
+		byNode[a.node] = append(byNode[a.node], a.alloc)
+	}
+	sem := make(chan struct{}, s.cfg.AckParallelism)
+	var wg sync.WaitGroup
+	for _, n := range order {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(n *simNode, allocs []*structs.Allocation) {
+			defer func() { <-sem; wg.Done() }()
+			s.sendAcks(n, allocs)
+		}(n, byNode[n])
+	}
+	wg.Wait()
+}
+
+// sendAcks reports one node's allocations, retrying twice.
+func (s *Sim) sendAcks(n *simNode, allocs []*structs.Allocation) {
+	req := &structs.AllocUpdateRequest{Alloc: allocs, SecretID: n.node.SecretID}
+	var err error
+	for attempt := 0; attempt < 3 && s.ctx.Err() == nil; attempt++ {
+		if err = s.leader.call("Node.UpdateAlloc", req, &structs.GenericResponse{}); err == nil {
+			break
+		}
+		s.ackErrs.Add(1)
+		s.logger.Warn("update allocs failed", "node", n.node.Name, "allocs", len(allocs), "attempt", attempt+1, "error", err)
+		select {
+		case <-s.ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	if err != nil {
+		return
+	}
+	for _, a := range allocs {
+		if a.ClientStatus == structs.AllocClientStatusRunning {
+			s.ackedRunning.Add(1)
+		} else {
+			s.ackedComplete.Add(1)
 		}
 	}
 }
