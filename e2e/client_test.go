@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -87,13 +88,62 @@ func TestDevAgentRunsBatchJobOfHundred(t *testing.T) {
 // written while the agent was down.
 func TestAgentKill9TaskKeepsRunning(t *testing.T) {
 	a := startServer(t, "solo", 0, serverOpts{BootstrapExpect: 1, Client: true})
-	cl := a.client(10 * time.Second)
 	job := mockJob("svc", api.JobTypeService, 1, map[string]interface{}{
 		"run_for":                "1h",
 		"stdout_string":          "tick\n",
 		"stdout_repeat":          1000000,
 		"stdout_repeat_duration": "50ms",
 	})
+	taskSurvivesKill9(t, a, job)
+}
+
+// tickerWasm is a WASI program that prints "tick" every 50 ms forever.
+const tickerWasm = `package main
+
+import (
+	"os"
+	"time"
+)
+
+func main() {
+	for {
+		os.Stdout.WriteString("tick\n")
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+`
+
+// (b) again with a WebAssembly task: it lives in the wasm plugin's
+// process, which the agent's restart leaves running and re-attaches to.
+func TestAgentKill9WasmTaskKeepsRunning(t *testing.T) {
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(tickerWasm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	module := filepath.Join(src, "ticker.wasm")
+	build := exec.Command("go", "build", "-o", module, "main.go")
+	build.Dir = src
+	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GO111MODULE=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the wasm module: %v\n%s", err, out)
+	}
+	a := startServer(t, "solo", 0, serverOpts{BootstrapExpect: 1, Client: true,
+		ClientExtra: fmt.Sprintf("  artifact {\n    file_roots = [%q]\n  }\n", src)})
+	job := mockJob("wasm-svc", api.JobTypeService, 1, map[string]interface{}{"module": "local/ticker.wasm"})
+	task := job.TaskGroups[0].Tasks[0]
+	task.Driver = "wasm"
+	task.Resources.MemoryMB = 64
+	task.Artifacts = []*api.TaskArtifact{{GetterSource: module}}
+	taskSurvivesKill9(t, a, job)
+}
+
+// taskSurvivesKill9 runs job (one task "t" printing "tick" lines) on a,
+// kills the agent with SIGKILL and starts it again, and checks that the
+// task was kept: the same plugin and log processes, no restart, logs
+// written while the agent was down and served whole afterwards.
+func taskSurvivesKill9(t *testing.T, a *agentProc, job *api.Job) {
+	t.Helper()
+	cl := a.client(10 * time.Second)
 	if _, _, err := cl.Jobs().Register(job, nil); err != nil {
 		t.Fatalf("register: %v", err)
 	}

@@ -66,6 +66,8 @@ type serverOpts struct {
 	Client        bool
 	ClientOnly    bool
 	ClientServers []string
+	// ClientExtra goes inside the client block.
+	ClientExtra string
 
 	// Extra is HCL appended to the agent's config file as it is;
 	// ServerExtra goes inside its server block.
@@ -166,7 +168,7 @@ func (a *agentProc) writeConfig() {
 		if len(servers) == 0 && !a.opts.ClientOnly {
 			servers = []string{a.rpcAddr()}
 		}
-		fmt.Fprintf(&b, "\nclient {\n  enabled = true\n  servers = [%s]\n}\n", quoteAll(servers))
+		fmt.Fprintf(&b, "\nclient {\n  enabled = true\n  servers = [%s]\n%s}\n", quoteAll(servers), a.opts.ClientExtra)
 	}
 	if !a.opts.Dev && !a.opts.ClientOnly {
 		quoted := make([]string, len(a.opts.RetryJoin))
