@@ -14,36 +14,15 @@ import (
 // and reads it in full. When several match it prints them and asks for a
 // longer prefix.
 func (m *Meta) resolveAlloc(client *api.Client, id string) (*api.Allocation, bool) {
-	if len(id) == 1 {
-		m.Ui.Error("Allocation ID prefix must be at least two characters")
+	match, ok := resolvePrefix(m, "allocation", id, func() ([]*api.AllocationListStub, error) {
+		stubs, _, err := client.Allocations().List(&api.QueryOptions{Prefix: id})
+		return stubs, err
+	}, func(s *api.AllocationListStub) string { return s.ID },
+		"ID|Job ID|Task Group|Node ID|Desired|Status", func(s *api.AllocationListStub) string {
+			return fmt.Sprintf("%s|%s|%s|%s|%s|%s", s.ID, s.JobID, s.TaskGroup, shortID(s.NodeID, false), s.DesiredStatus, s.ClientStatus)
+		})
+	if !ok {
 		return nil, false
-	}
-	stubs, _, err := client.Allocations().List(&api.QueryOptions{Prefix: id})
-	if err != nil {
-		m.apiError(fmt.Sprintf("querying allocation %q", id), err)
-		return nil, false
-	}
-	var match *api.AllocationListStub
-	for _, s := range stubs {
-		if s.ID == id {
-			match = s
-		}
-	}
-	switch {
-	case match != nil:
-	case len(stubs) == 0:
-		m.Ui.Error(fmt.Sprintf("No allocation(s) with prefix or ID %q found", id))
-		return nil, false
-	case len(stubs) > 1:
-		sort.Slice(stubs, func(i, j int) bool { return stubs[i].ID < stubs[j].ID })
-		rows := []string{"ID|Job ID|Task Group|Node ID|Desired|Status"}
-		for _, s := range stubs {
-			rows = append(rows, fmt.Sprintf("%s|%s|%s|%s|%s|%s", s.ID, s.JobID, s.TaskGroup, shortID(s.NodeID, false), s.DesiredStatus, s.ClientStatus))
-		}
-		m.Ui.Error(fmt.Sprintf("Prefix %q matched multiple allocations; use a longer one:\n\n%s", id, formatList(rows)))
-		return nil, false
-	default:
-		match = stubs[0]
 	}
 	alloc, _, err := client.Allocations().Info(match.ID, nil)
 	if err != nil {

@@ -1,10 +1,8 @@
 package nomadish
 
 import (
-	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,86 +47,14 @@ const deploymentWatcherRetry = 5 * time.Second
 type deploymentWatcher struct {
 	srv    *Server
 	logger hclog.Logger
-	wakeCh chan struct{}
-
-	mu     sync.Mutex // guards stopCh and done
-	stopCh chan struct{}
-	done   chan struct{}
+	// watchLoop runs pass; its start, stop and wake are this type's.
+	*watchLoop
 }
 
 func newDeploymentWatcher(s *Server) *deploymentWatcher {
-	return &deploymentWatcher{srv: s, logger: s.logger.Named("deployment_watcher"), wakeCh: make(chan struct{}, 1)}
-}
-
-// start runs the watcher until stop or leaderStop.
-func (w *deploymentWatcher) start(leaderStop chan struct{}) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopCh != nil {
-		return
-	}
-	w.stopCh = make(chan struct{})
-	w.done = make(chan struct{})
-	go w.run(w.stopCh, leaderStop, w.done)
-}
-
-// stop ends the watcher and waits for it.
-func (w *deploymentWatcher) stop() {
-	w.mu.Lock()
-	stopCh, done := w.stopCh, w.done
-	w.stopCh, w.done = nil, nil
-	w.mu.Unlock()
-	if stopCh != nil {
-		close(stopCh)
-		<-done
-	}
-}
-
-// wake asks for a pass.
-func (w *deploymentWatcher) wake() {
-	select {
-	case w.wakeCh <- struct{}{}:
-	default:
-	}
-}
-
-func (w *deploymentWatcher) run(stopCh, leaderStop, done chan struct{}) {
-	defer close(done)
-	clock := w.srv.clock()
-	for {
-		ws := memdb.NewWatchSet()
-		next, failed := w.pass(ws)
-		now := clock.Now()
-		if failed && (next.IsZero() || next.After(now.Add(deploymentWatcherRetry))) {
-			next = now.Add(deploymentWatcherRetry)
-		}
-		var timerCh <-chan time.Time
-		stopTimer := func() bool { return false }
-		if !next.IsZero() {
-			timerCh, stopTimer = clock.NewTimer(next.Sub(now))
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		watchCh := ws.WatchCh(ctx)
-		select {
-		case <-stopCh:
-		case <-leaderStop:
-		case <-w.srv.shutdownCh:
-		case <-w.wakeCh:
-		case <-timerCh:
-		case <-watchCh:
-		}
-		cancel()
-		stopTimer()
-		select {
-		case <-stopCh:
-			return
-		case <-leaderStop:
-			return
-		case <-w.srv.shutdownCh:
-			return
-		default:
-		}
-	}
+	w := &deploymentWatcher{srv: s, logger: s.logger.Named("deployment_watcher")}
+	w.watchLoop = newWatchLoop(s, deploymentWatcherRetry, w.pass)
+	return w
 }
 
 // revertTo is a job version to register again after a failed deployment.

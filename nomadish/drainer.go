@@ -1,8 +1,6 @@
 package nomadish
 
 import (
-	"context"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,89 +40,14 @@ const drainerRetry = 5 * time.Second
 type drainer struct {
 	srv    *Server
 	logger hclog.Logger
-	wakeCh chan struct{}
-
-	mu     sync.Mutex // guards stopCh and done
-	stopCh chan struct{}
-	done   chan struct{}
+	// watchLoop runs pass; its start, stop and wake are this type's.
+	*watchLoop
 }
 
 func newDrainer(s *Server) *drainer {
-	return &drainer{srv: s, logger: s.logger.Named("drainer"), wakeCh: make(chan struct{}, 1)}
-}
-
-// start runs the drainer until stop or leaderStop.
-func (d *drainer) start(leaderStop chan struct{}) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.stopCh != nil {
-		return
-	}
-	d.stopCh = make(chan struct{})
-	d.done = make(chan struct{})
-	go d.run(d.stopCh, leaderStop, d.done)
-}
-
-// stop ends the drainer and waits for it.
-func (d *drainer) stop() {
-	d.mu.Lock()
-	stopCh, done := d.stopCh, d.done
-	d.stopCh, d.done = nil, nil
-	d.mu.Unlock()
-	if stopCh != nil {
-		close(stopCh)
-		<-done
-	}
-}
-
-// wake asks for a pass over the draining nodes.
-func (d *drainer) wake() {
-	select {
-	case d.wakeCh <- struct{}{}:
-	default:
-	}
-}
-
-func (d *drainer) run(stopCh, leaderStop, done chan struct{}) {
-	defer close(done)
-	clock := d.srv.clock()
-	for {
-		ws := memdb.NewWatchSet()
-		next, failed := d.pass(ws)
-		now := clock.Now()
-		if failed && (next.IsZero() || next.After(now.Add(drainerRetry))) {
-			next = now.Add(drainerRetry)
-		}
-		var timerCh <-chan time.Time
-		stopTimer := func() bool { return false }
-		if !next.IsZero() {
-			timerCh, stopTimer = clock.NewTimer(next.Sub(now))
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		var watchCh <-chan error
-		if len(ws) > 0 {
-			watchCh = ws.WatchCh(ctx)
-		}
-		select {
-		case <-stopCh:
-		case <-leaderStop:
-		case <-d.srv.shutdownCh:
-		case <-d.wakeCh:
-		case <-timerCh:
-		case <-watchCh:
-		}
-		cancel()
-		stopTimer()
-		select {
-		case <-stopCh:
-			return
-		case <-leaderStop:
-			return
-		case <-d.srv.shutdownCh:
-			return
-		default:
-		}
-	}
+	d := &drainer{srv: s, logger: s.logger.Named("drainer")}
+	d.watchLoop = newWatchLoop(s, drainerRetry, d.pass)
+	return d
 }
 
 // pass acts on every draining node once. It returns the earliest future
