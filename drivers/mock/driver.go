@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -40,8 +39,7 @@ type Driver struct {
 	instance string
 	tasks    *plugin.TaskStore[*task]
 
-	mu     sync.Mutex // guards events
-	events []chan *plugin.TaskEvent
+	events plugin.EventHub
 }
 
 var _ plugin.DriverPlugin = (*Driver)(nil)
@@ -271,28 +269,9 @@ func (d *Driver) TaskStats(ctx context.Context, taskID string, interval time.Dur
 	return ch, nil
 }
 
-// eventBuffer is how many events a slow TaskEvents reader may fall behind
-// before further events are dropped for it.
-const eventBuffer = 64
-
+// TaskEvents streams the events of every task of this driver.
 func (d *Driver) TaskEvents(ctx context.Context) (<-chan *plugin.TaskEvent, error) {
-	ch := make(chan *plugin.TaskEvent, eventBuffer)
-	d.mu.Lock()
-	d.events = append(d.events, ch)
-	d.mu.Unlock()
-	go func() {
-		<-ctx.Done()
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		for i, c := range d.events {
-			if c == ch {
-				d.events = append(d.events[:i], d.events[i+1:]...)
-				break
-			}
-		}
-		close(ch)
-	}()
-	return ch, nil
+	return d.events.Subscribe(ctx), nil
 }
 
 func (d *Driver) emit(t *task, msg string) {
@@ -303,14 +282,7 @@ func (d *Driver) emit(t *task, msg string) {
 		Timestamp: d.clock.Now(),
 		Message:   msg,
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, c := range d.events {
-		select {
-		case c <- e:
-		default:
-		}
-	}
+	d.events.Publish(e)
 }
 
 // SignalTask records the signal and reports it as a task event; the mock

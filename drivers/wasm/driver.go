@@ -51,7 +51,8 @@ type Driver struct {
 	rtErr   error        // why the runtime could not be made
 	modules map[[32]byte]*compiled
 	maxIdle int // maxIdleModules; tests lower it
-	events  []chan *plugin.TaskEvent
+
+	events plugin.EventHub
 }
 
 var _ plugin.DriverPlugin = (*Driver)(nil)
