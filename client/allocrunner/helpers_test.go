@@ -8,116 +8,28 @@ import (
 	"time"
 
 	"github.com/nomadish/nomadish/client/allocrunner/taskrunner"
+	"github.com/nomadish/nomadish/client/clienttest"
 	"github.com/nomadish/nomadish/client/state"
 	"github.com/nomadish/nomadish/drivers/mock"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
-// fakeClock moves only when Advance is called; timers fire when it
-// passes their deadline. It is both the runners' Clock and the mock
-// driver's.
-type fakeClock struct {
-	mu     sync.Mutex // guards the fields below
-	now    time.Time
-	timers []*fakeTimer
+// The fake clock (shared with the mock driver) and driver manager come
+// from clienttest.
+type (
+	fakeClock   = clienttest.Clock
+	fakeDrivers = clienttest.Drivers
+)
+
+var newFakeClock = clienttest.NewClock
+
+// driversWith is a driver manager holding d under name.
+func driversWith(name string, d plugin.DriverPlugin) *fakeDrivers {
+	f := clienttest.NewDrivers()
+	f.Set(name, d)
+	return f
 }
-
-type fakeTimer struct {
-	at      time.Time
-	ch      chan time.Time
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
-		t.ch <- c.now
-	} else {
-		c.timers = append(c.timers, t)
-	}
-	return t.ch, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	ch, _ := c.NewTimer(d)
-	return ch
-}
-
-// Advance moves the clock and fires the timers that came due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	var keep []*fakeTimer
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.ch <- c.now
-		default:
-			keep = append(keep, t)
-		}
-	}
-	c.timers = keep
-}
-
-// Armed counts the timers waiting to fire.
-func (c *fakeClock) Armed() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, t := range c.timers {
-		if !t.stopped {
-			n++
-		}
-	}
-	return n
-}
-
-// fakeDrivers is a DriverManager over in-process drivers.
-type fakeDrivers struct {
-	mu sync.Mutex // guards m
-	m  map[string]plugin.DriverPlugin
-}
-
-func (f *fakeDrivers) Driver(name string) (plugin.DriverPlugin, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d, ok := f.m[name]
-	if !ok {
-		return nil, &unknownDriverError{name}
-	}
-	return d, nil
-}
-
-func (f *fakeDrivers) set(name string, d plugin.DriverPlugin) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[name] = d
-}
-
-type unknownDriverError struct{ name string }
-
-func (e *unknownDriverError) Error() string { return "no driver named " + e.name }
 
 // recordingDriver records the names of the tasks it starts, in order.
 type recordingDriver struct {
@@ -165,7 +77,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, dir: dir, clock: newFakeClock(), db: db}
 	h.mock = mock.New(mock.Config{Clock: h.clock})
 	h.driver = &recordingDriver{DriverPlugin: h.mock}
-	h.drivers = &fakeDrivers{m: map[string]plugin.DriverPlugin{"mock": h.driver}}
+	h.drivers = driversWith("mock", h.driver)
 	return h
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nomadish/nomadish/client/allocrunner/taskrunner"
+	"github.com/nomadish/nomadish/client/clienttest"
 	"github.com/nomadish/nomadish/drivers/mock"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/nomadish/structs"
@@ -103,7 +104,7 @@ func TestRestoreLostTaskRestartsIt(t *testing.T) {
 
 	// The plugin died with the agent: its tasks are gone.
 	fresh := &recordingDriver{DriverPlugin: mock.New(mock.Config{Clock: h.clock})}
-	h.drivers.set("mock", fresh)
+	h.drivers.Set("mock", fresh)
 	ar2, err := New(h.config(alloc))
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +135,7 @@ func TestPluginRestartRecoversOrRestarts(t *testing.T) {
 
 	// A relaunched plugin lost the task: a failed exit, then a restart.
 	fresh := &recordingDriver{DriverPlugin: mock.New(mock.Config{Clock: h.clock})}
-	h.drivers.set("mock", fresh)
+	h.drivers.Set("mock", fresh)
 	ar.PluginRestarted("mock")
 	h.pump(time.Second, "started on the new plugin", func() bool { return len(fresh.started()) == 1 })
 	waitFor(t, "running", stateIs(ar, "web", structs.TaskStateRunning))
@@ -167,7 +168,7 @@ func (d *brokenWaitDriver) WaitTask(ctx context.Context, id string) (*plugin.Exi
 func TestBrokenWaitReattachesAfterRetry(t *testing.T) {
 	h := newHarness(t)
 	d := &brokenWaitDriver{DriverPlugin: h.driver, failed: make(chan struct{}, 1)}
-	h.drivers.set("mock", d)
+	h.drivers.Set("mock", d)
 	alloc := testAlloc(structs.JobTypeService, mockTask("web", map[string]interface{}{"run_for": "1h"}))
 	ar := h.start(alloc)
 	waitFor(t, "running", clientStatusIs(ar, structs.AllocClientStatusRunning))
@@ -192,7 +193,7 @@ func TestRestoreWaitsForPluginWithoutStartingTwice(t *testing.T) {
 	ar.Shutdown()
 
 	// The new agent comes up before the plugin is back.
-	drivers := &fakeDrivers{m: map[string]plugin.DriverPlugin{}}
+	drivers := clienttest.NewDrivers()
 	cfg := h.config(alloc)
 	cfg.Drivers = drivers
 	ar2, err := New(cfg)
@@ -207,7 +208,7 @@ func TestRestoreWaitsForPluginWithoutStartingTwice(t *testing.T) {
 	waitFor(t, "a driver failure", func() bool {
 		return findEvent(taskState(ar2, "web"), taskrunner.EventDriverFailure) != nil
 	})
-	drivers.set("mock", h.driver)
+	drivers.Set("mock", h.driver)
 	h.pump(time.Second, "recovered", func() bool {
 		ls, _ := h.db.GetLocalTaskState(alloc.ID, "web")
 		return taskState(ar2, "web").State == structs.TaskStateRunning && ls != nil && ls.Handle != nil

@@ -1,79 +1,9 @@
 package pluginmanager
 
-import (
-	"sync"
-	"time"
-)
+import "github.com/nomadish/nomadish/client/clienttest"
 
 // fakeClock is a Clock that moves only when Advance is called; timers
 // fire when it passes their deadline.
-type fakeClock struct {
-	mu     sync.Mutex // guards the fields below
-	now    time.Time
-	timers []*fakeTimer
-}
+type fakeClock = clienttest.Clock
 
-type fakeTimer struct {
-	at      time.Time
-	ch      chan time.Time
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
-		t.ch <- c.now
-	} else {
-		c.timers = append(c.timers, t)
-	}
-	return t.ch, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// Advance moves the clock and fires the timers that came due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	var keep []*fakeTimer
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.ch <- c.now
-		default:
-			keep = append(keep, t)
-		}
-	}
-	c.timers = keep
-}
-
-// Armed counts the timers waiting to fire.
-func (c *fakeClock) Armed() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, t := range c.timers {
-		if !t.stopped {
-			n++
-		}
-	}
-	return n
-}
+var newFakeClock = clienttest.NewClock
