@@ -107,6 +107,36 @@ func TestRunsUpdatesAndDestroysAllocations(t *testing.T) {
 	}
 }
 
+// The client fetches in full only the allocations that are new or whose
+// AllocModifyIndex moved; the others stay as they are.
+func TestFetchesOnlyNewAndChangedAllocations(t *testing.T) {
+	srv := newFakeServer(t)
+	clock := newFakeClock()
+	runners := newFakeRunners()
+	c := newTestClient(t, testConfig(t, clock, runners, srv.addr))
+	waitFor(t, "the registration", func() bool { return len(srv.registrations()) == 1 })
+
+	srv.setAlloc(testAlloc("a1", c.NodeID()))
+	waitFor(t, "a runner for a1", func() bool { return runners.get("a1") != nil })
+	srv.setAlloc(testAlloc("a2", c.NodeID()))
+	waitFor(t, "a runner for a2", func() bool { return runners.get("a2") != nil })
+	if got := srv.lastPull(); len(got) != 1 || got[0] != "a2" {
+		t.Fatalf("second fetch asked for %v, want [a2]", got)
+	}
+
+	stop := testAlloc("a1", c.NodeID())
+	stop.DesiredStatus = structs.AllocDesiredStatusStop
+	srv.setAlloc(stop)
+	r1 := runners.get("a1")
+	waitFor(t, "a1's runner to be updated", func() bool { _, _, _, _, n := r1.state(); return n == 1 })
+	if got := srv.lastPull(); len(got) != 1 || got[0] != "a1" {
+		t.Fatalf("fetch after a1 changed asked for %v, want [a1]", got)
+	}
+	if _, _, _, _, n := runners.get("a2").state(); n != 0 {
+		t.Errorf("a2's runner got %d updates, want 0", n)
+	}
+}
+
 func TestAllocUpdatesAreCoalescedAndBatched(t *testing.T) {
 	srv := newFakeServer(t)
 	clock := newFakeClock()

@@ -3,22 +3,26 @@ package client
 import (
 	"fmt"
 	"math/rand"
+	"sort"
 
 	"github.com/nomadish/nomadish/client/allocrunner"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
 // watchAllocations holds a blocking query on the node's allocations from
-// the first registration until shutdown and hands each answer to
-// runAllocs. Queries may be answered by any server (stale reads spread the
-// load); an answer older than one already acted on is ignored, so that a
-// lagging server never makes the client drop an allocation it has just
-// been given.
+// the first registration until shutdown. Each answer lists the node's
+// allocation IDs with the index of the servers' last change to each; the
+// new and changed ones are fetched in full (pullAllocs) and everything is
+// handed to runAllocs. Queries may be answered by any server (stale reads
+// spread the load); an answer older than one already acted on is ignored,
+// so that a lagging server never makes the client drop an allocation it
+// has just been given.
 func (c *Client) watchAllocations() {
 	if !c.waitRegistered() {
 		return
 	}
 	var index uint64
+	pulled := map[string]uint64{} // alloc ID -> AllocModifyIndex last fetched
 	failures := 0
 	for c.ctx.Err() == nil {
 		c.mu.Lock()
@@ -34,9 +38,14 @@ func (c *Client) watchAllocations() {
 				AllowStale:    true,
 			},
 		}
-		var resp structs.NodeAllocsResponse
+		var resp structs.NodeClientAllocsResponse
 		timeout := c.cfg.RPCTimeout + blockingWait(req)
-		if err := c.servers.call("Node.GetClientAllocs", req, &resp, timeout); err != nil {
+		err := c.servers.call("Node.GetClientAllocs", req, &resp, timeout)
+		var fetched []*structs.Allocation
+		if err == nil && resp.Index > index {
+			fetched, err = c.pullAllocs(secret, resp.Index, resp.Allocs, pulled)
+		}
+		if err != nil {
 			if c.ctx.Err() != nil {
 				return
 			}
@@ -53,15 +62,77 @@ func (c *Client) watchAllocations() {
 			continue // the query timed out unchanged, or a server lags
 		}
 		index = resp.Index
-		c.runAllocs(resp.Allocs)
+		c.runAllocs(resp.Allocs, fetched)
 	}
 }
 
+// pullAllocs fetches with Alloc.GetAllocs the allocations of list whose
+// index is newer than the one last fetched (pulled, which it updates and
+// prunes to list), at most structs.MaxAllocsPerGet per call. The server
+// answering waits until it has reached the list's index. An allocation
+// missing from the answer, or older than listed, is an error, so that the
+// caller retries from the same query index rather than act on half a
+// change.
+func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64, pulled map[string]uint64) ([]*structs.Allocation, error) {
+	for id := range pulled {
+		if _, ok := list[id]; !ok {
+			delete(pulled, id)
+		}
+	}
+	var want []string
+	for id, modify := range list {
+		if last, ok := pulled[id]; !ok || modify > last {
+			want = append(want, id)
+		}
+	}
+	sort.Strings(want)
+	var out []*structs.Allocation
+	for len(want) > 0 {
+		chunk := want[:min(len(want), structs.MaxAllocsPerGet)]
+		want = want[len(chunk):]
+		req := &structs.AllocsGetRequest{
+			AllocIDs: chunk,
+			SecretID: secret,
+			QueryOptions: structs.QueryOptions{
+				Region:        c.cfg.Region,
+				MinQueryIndex: index - 1,
+				MaxQueryTime:  c.cfg.RPCTimeout,
+				AllowStale:    true,
+			},
+		}
+		var resp structs.AllocsGetResponse
+		if err := c.servers.call("Alloc.GetAllocs", req, &resp, c.cfg.RPCTimeout+blockingWait(req)); err != nil {
+			return nil, fmt.Errorf("fetching %d allocations: %w", len(chunk), err)
+		}
+		asked := make(map[string]bool, len(chunk))
+		for _, id := range chunk {
+			asked[id] = true
+		}
+		for _, a := range resp.Allocs {
+			if a == nil || !asked[a.ID] {
+				continue
+			}
+			delete(asked, a.ID)
+			if a.AllocModifyIndex < list[a.ID] {
+				return nil, fmt.Errorf("server answered allocation %s at index %d, older than %d", a.ID, a.AllocModifyIndex, list[a.ID])
+			}
+			pulled[a.ID] = a.AllocModifyIndex
+			out = append(out, a)
+		}
+		if len(asked) > 0 {
+			return nil, fmt.Errorf("server did not return %d of the %d allocations asked for", len(asked), len(chunk))
+		}
+	}
+	return out, nil
+}
+
 // runAllocs brings the runners in line with the servers' view of the
-// node's allocations: a new allocation gets a runner, one with a newer
-// AllocModifyIndex goes to its runner's Update, and one the servers no
-// longer have is destroyed and forgotten.
-func (c *Client) runAllocs(allocs []*structs.Allocation) {
+// node's allocations: list holds every allocation the servers have for
+// the node and fetched those of them new or changed since last time. A
+// new allocation gets a runner, one with a newer AllocModifyIndex goes to
+// its runner's Update, and one the servers no longer list is destroyed
+// and forgotten.
+func (c *Client) runAllocs(list map[string]uint64, fetched []*structs.Allocation) {
 	type update struct {
 		ar allocRunner
 		a  *structs.Allocation
@@ -69,18 +140,17 @@ func (c *Client) runAllocs(allocs []*structs.Allocation) {
 	var updates []update
 	var added []*structs.Allocation
 	var removed []*allocEntry
-	seen := make(map[string]bool, len(allocs))
+	seen := make(map[string]bool, len(list))
+	for id := range list {
+		seen[id] = true
+	}
 
 	c.mu.Lock()
 	if c.shutdown {
 		c.mu.Unlock()
 		return
 	}
-	for _, a := range allocs {
-		if a == nil {
-			continue
-		}
-		seen[a.ID] = true
+	for _, a := range fetched {
 		e := c.allocs[a.ID]
 		switch {
 		case e == nil:

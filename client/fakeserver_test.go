@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/rpc"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +46,7 @@ type fakeServer struct {
 	heartbeats []*structs.NodeUpdateStatusRequest
 	updates    []*structs.AllocUpdateRequest
 	queries    []*structs.NodeSpecificRequest
+	pulls      []*structs.AllocsGetRequest
 	allocs     map[string]*structs.Allocation
 	index      uint64
 	conns      []net.Conn
@@ -69,6 +69,9 @@ func newFakeServerOn(t *testing.T, addr string) *fakeServer {
 	s.cond = sync.NewCond(&s.mu)
 	srv := rpc.NewServer()
 	if err := srv.RegisterName("Node", &fakeNodeEndpoint{s}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RegisterName("Alloc", &fakeAllocEndpoint{s}); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
@@ -129,6 +132,16 @@ func (s *fakeServer) setAlloc(a *structs.Allocation) {
 	a.ModifyIndex, a.AllocModifyIndex = s.index, s.index
 	s.allocs[a.ID] = a
 	s.cond.Broadcast()
+}
+
+// lastPull is the allocation IDs of the latest Alloc.GetAllocs.
+func (s *fakeServer) lastPull() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pulls) == 0 {
+		return nil
+	}
+	return s.pulls[len(s.pulls)-1].AllocIDs
 }
 
 func (s *fakeServer) deleteAlloc(id string) {
@@ -252,7 +265,7 @@ func (e *fakeNodeEndpoint) UpdateStatus(args *structs.NodeUpdateStatusRequest, r
 	return nil
 }
 
-func (e *fakeNodeEndpoint) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeAllocsResponse) error {
+func (e *fakeNodeEndpoint) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeClientAllocsResponse) error {
 	s := e.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -263,13 +276,27 @@ func (e *fakeNodeEndpoint) GetClientAllocs(args *structs.NodeSpecificRequest, re
 	if s.closed {
 		return errors.New("server shutting down")
 	}
-	ids := make([]string, 0, len(s.allocs))
-	for id := range s.allocs {
-		ids = append(ids, id)
+	reply.Allocs = make(map[string]uint64, len(s.allocs))
+	for id, a := range s.allocs {
+		reply.Allocs[id] = a.AllocModifyIndex
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		reply.Allocs = append(reply.Allocs, s.allocs[id].Copy())
+	reply.Index = s.index
+	return nil
+}
+
+// fakeAllocEndpoint answers Alloc.GetAllocs from the fakeServer's
+// allocations, as a server that is never behind.
+type fakeAllocEndpoint struct{ s *fakeServer }
+
+func (e *fakeAllocEndpoint) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsGetResponse) error {
+	s := e.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pulls = append(s.pulls, args)
+	for _, id := range args.AllocIDs {
+		if a := s.allocs[id]; a != nil {
+			reply.Allocs = append(reply.Allocs, a.Copy())
+		}
 	}
 	reply.Index = s.index
 	return nil

@@ -66,6 +66,58 @@ func (a *Alloc) GetAlloc(args *structs.AllocSpecificRequest, reply *structs.Sing
 	})
 }
 
+// GetAllocs returns allocations in full to the client of the node they
+// run on: the second half of a client's allocation watch, after
+// Node.GetClientAllocs told it which have changed. Every allocation asked
+// for must run on the node whose secret the request carries. With a
+// MinQueryIndex it blocks until this server's allocations have passed it,
+// so a client whose list came from a server further ahead is not sent
+// older versions.
+func (a *Alloc) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsGetResponse) error {
+	if done, err := a.srv.forward("Alloc.GetAllocs", args, args, reply); done {
+		return err
+	}
+	switch n := len(args.AllocIDs); {
+	case n == 0:
+		return invalid("AllocIDs", "at least one allocation ID is required")
+	case n > structs.MaxAllocsPerGet:
+		return invalid("AllocIDs", "%d allocation IDs; at most %d per request", n, structs.MaxAllocsPerGet)
+	}
+	return a.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			allocs := make([]*structs.Allocation, 0, len(args.AllocIDs))
+			checked := map[string]bool{}
+			for _, id := range args.AllocIDs {
+				alloc, err := st.AllocByID(ws, id)
+				if err != nil {
+					return err
+				}
+				if alloc == nil {
+					continue
+				}
+				if !checked[alloc.NodeID] {
+					node, err := st.NodeByID(nil, alloc.NodeID)
+					if err != nil {
+						return err
+					}
+					if node == nil {
+						return fmt.Errorf("allocation %q: its node %s is not registered", id, alloc.NodeID)
+					}
+					if err := checkNodeSecret(node, args.SecretID); err != nil {
+						return fmt.Errorf("allocation %q: %w", id, err)
+					}
+					checked[alloc.NodeID] = true
+				}
+				allocs = append(allocs, alloc)
+			}
+			reply.Allocs = allocs
+			return setTableIndex(st, &reply.QueryMeta, "allocs")
+		},
+	})
+}
+
 // Stop stops one allocation and has the scheduler replace it, as `nomad
 // alloc stop` does: in one Raft entry the allocation is marked for
 // migration (DesiredTransition.Migrate) and an evaluation of its job is

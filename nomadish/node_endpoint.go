@@ -250,10 +250,12 @@ func (n *Node) GetAllocs(args *structs.NodeSpecificRequest, reply *structs.JobAl
 	})
 }
 
-// GetClientAllocs returns a node's allocations in full, for its client,
-// which proves itself with the node's SecretID. A node not (yet)
-// registered in this server's state has no allocations.
-func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeAllocsResponse) error {
+// GetClientAllocs returns, for a node's client, which proves itself with
+// the node's SecretID, the ID and AllocModifyIndex of each of the node's
+// allocations; the client then fetches the new and changed ones with
+// Alloc.GetAllocs. A node not (yet) registered in this server's state has
+// no allocations.
+func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeClientAllocsResponse) error {
 	if done, err := n.srv.forward("Node.GetClientAllocs", args, args, reply); done {
 		return err
 	}
@@ -272,7 +274,10 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 			if err != nil {
 				return err
 			}
-			reply.Allocs = allocs
+			reply.Allocs = make(map[string]uint64, len(allocs))
+			for _, a := range allocs {
+				reply.Allocs[a.ID] = a.AllocModifyIndex
+			}
 			return setNodeAllocsIndex(st, &reply.QueryMeta, allocs, args.MinQueryIndex)
 		},
 	})

@@ -33,8 +33,8 @@ func TestNodeSecretGuardsStatusAllocsAndIdentity(t *testing.T) {
 		return s.RPC("Node.UpdateStatus", &structs.NodeUpdateStatusRequest{NodeID: nodeID, SecretID: secret,
 			Status: structs.NodeStatusReady}, &structs.NodeUpdateResponse{})
 	}
-	allocs := func(nodeID, secret string) (*structs.NodeAllocsResponse, error) {
-		var resp structs.NodeAllocsResponse
+	allocs := func(nodeID, secret string) (*structs.NodeClientAllocsResponse, error) {
+		var resp structs.NodeClientAllocsResponse
 		err := s.RPC("Node.GetClientAllocs", &structs.NodeSpecificRequest{NodeID: nodeID, SecretID: secret}, &resp)
 		return &resp, err
 	}
@@ -50,7 +50,7 @@ func TestNodeSecretGuardsStatusAllocsAndIdentity(t *testing.T) {
 	if err := status("n1", "s1"); err != nil {
 		t.Fatalf("heartbeat with the secret: %v", err)
 	}
-	if resp, err := allocs("n1", "s1"); err != nil || len(resp.Allocs) != 1 || resp.Allocs[0].ID != "a1" {
+	if resp, err := allocs("n1", "s1"); err != nil || len(resp.Allocs) != 1 || resp.Allocs["a1"] == 0 {
 		t.Fatalf("allocations with the secret: %v %+v", err, resp)
 	}
 	if err := update("s1", "a1", "unknown"); err != nil {
@@ -102,7 +102,7 @@ func TestNodeSecretGuardsStatusAllocsAndIdentity(t *testing.T) {
 func TestGetClientAllocsChecksSecretBeforeBlocking(t *testing.T) {
 	s, _ := lifecycleServer(t, nil)
 	registerNode(t, s, secretNode("n1", "s1"))
-	var resp structs.NodeAllocsResponse
+	var resp structs.NodeClientAllocsResponse
 	req := &structs.NodeSpecificRequest{NodeID: "n1", SecretID: "wrong",
 		QueryOptions: structs.QueryOptions{MinQueryIndex: 1 << 40, MaxQueryTime: time.Minute}}
 	done := make(chan error, 1)

@@ -1,7 +1,8 @@
 // Package nodesim simulates nomadish client nodes for load tests: it
 // registers thousands of nodes over the servers' msgpack RPC port, keeps
 // each one heartbeating at the TTL the leader hands out, long-polls each
-// node's allocations with Node.GetClientAllocs, and acknowledges them —
+// node's allocation list with Node.GetClientAllocs, fetches the new and
+// changed ones with Alloc.GetAllocs, and acknowledges them —
 // running when placed, complete when stopped — with Node.UpdateAlloc
 // calls, one per node per flush, each carrying that node's secret as a
 // real client's does. No task is ever started.
@@ -352,16 +353,23 @@ func (s *Sim) heartbeat(n *simNode) {
 	s.scheduleHeartbeat(n, resp.HeartbeatTTL)
 }
 
-// pollLoop long-polls the node's allocations and queues acknowledgements
-// for those whose client status lags what the server wants.
+// pollLoop long-polls the node's allocation list, fetches the new and
+// changed allocations as a client does, and queues acknowledgements for
+// those whose client status lags what the server wants.
 func (s *Sim) pollLoop(n *simNode, pool *rpcPool) {
 	defer s.wg.Done()
 	var index uint64
+	pulled := map[string]uint64{} // alloc ID -> AllocModifyIndex fetched
 	for s.ctx.Err() == nil {
-		var resp structs.NodeAllocsResponse
+		var resp structs.NodeClientAllocsResponse
 		req := &structs.NodeSpecificRequest{NodeID: n.node.ID, SecretID: n.node.SecretID,
 			QueryOptions: structs.QueryOptions{MinQueryIndex: index, MaxQueryTime: s.cfg.PollWait, AllowStale: true}}
-		if err := pool.call("Node.GetClientAllocs", req, &resp); err != nil {
+		err := pool.call("Node.GetClientAllocs", req, &resp)
+		var allocs []*structs.Allocation
+		if err == nil && resp.Index > index {
+			allocs, err = s.pull(n, pool, resp.Index, resp.Allocs, pulled)
+		}
+		if err != nil {
 			if s.ctx.Err() != nil {
 				return
 			}
@@ -376,7 +384,7 @@ func (s *Sim) pollLoop(n *simNode, pool *rpcPool) {
 		}
 		s.polls.Add(1)
 		index = resp.Index
-		for _, a := range resp.Allocs {
+		for _, a := range allocs {
 			want := ""
 			switch {
 			case a.ClientTerminalStatus():
@@ -402,6 +410,39 @@ func (s *Sim) pollLoop(n *simNode, pool *rpcPool) {
 			}
 		}
 	}
+}
+
+// pull fetches with Alloc.GetAllocs the allocations of list newer than
+// those already fetched (pulled, updated and pruned here), from the
+// server that gave the list, waiting for it to reach index.
+func (s *Sim) pull(n *simNode, pool *rpcPool, index uint64, list, pulled map[string]uint64) ([]*structs.Allocation, error) {
+	for id := range pulled {
+		if _, ok := list[id]; !ok {
+			delete(pulled, id)
+		}
+	}
+	var want []string
+	for id, modify := range list {
+		if last, ok := pulled[id]; !ok || modify > last {
+			want = append(want, id)
+		}
+	}
+	var out []*structs.Allocation
+	for len(want) > 0 {
+		chunk := want[:min(len(want), structs.MaxAllocsPerGet)]
+		want = want[len(chunk):]
+		var resp structs.AllocsGetResponse
+		req := &structs.AllocsGetRequest{AllocIDs: chunk, SecretID: n.node.SecretID,
+			QueryOptions: structs.QueryOptions{MinQueryIndex: index - 1, MaxQueryTime: time.Minute, AllowStale: true}}
+		if err := pool.call("Alloc.GetAllocs", req, &resp); err != nil {
+			return nil, err
+		}
+		for _, a := range resp.Allocs {
+			pulled[a.ID] = a.AllocModifyIndex
+		}
+		out = append(out, resp.Allocs...)
+	}
+	return out, nil
 }
 
 // ackFor is the client's report of alloc in status: every task of its

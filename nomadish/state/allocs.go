@@ -164,9 +164,27 @@ func (s *StateStore) AllocsByNode(ws memdb.WatchSet, nodeID string) ([]*structs.
 	return s.allocList(ws, "node", nodeID)
 }
 
-// AllocsByEval returns the allocations an evaluation created.
+// AllocsByEval returns the allocations an evaluation created, found
+// among its job's: every server writes every allocation twice or more,
+// and an index by evaluation would cost each of those writes for the
+// sake of this rare read. An evaluation already garbage-collected has
+// none.
 func (s *StateStore) AllocsByEval(ws memdb.WatchSet, evalID string) ([]*structs.Allocation, error) {
-	return s.allocList(ws, "eval", evalID)
+	eval, err := s.EvalByID(ws, evalID)
+	if err != nil || eval == nil {
+		return nil, err
+	}
+	allocs, err := s.AllocsByJob(ws, eval.Namespace, eval.JobID, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []*structs.Allocation
+	for _, a := range allocs {
+		if a.EvalID == evalID {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // AllocsByDeployment returns a deployment's allocations.

@@ -66,10 +66,8 @@ func schema() *memdb.DBSchema {
 			Name: tableAllocs,
 			Indexes: map[string]*memdb.IndexSchema{
 				"id":         {Name: "id", Unique: true, Indexer: stringField("ID")},
-				"namespace":  {Name: "namespace", Indexer: stringField("Namespace")},
 				"job":        {Name: "job", Indexer: nsAndID("JobID")},
 				"node":       {Name: "node", Indexer: stringField("NodeID")},
-				"eval":       {Name: "eval", Indexer: stringField("EvalID")},
 				"deployment": {Name: "deployment", AllowMissing: true, Indexer: stringField("DeploymentID")},
 			},
 		},

@@ -161,14 +161,18 @@ func TestAllocIndexes(t *testing.T) {
 	check("job", byJob, err, "a1", "a2")
 	byNode, err := s.AllocsByNode(nil, "n2")
 	check("node", byNode, err, "a2")
+	// An evaluation's allocations are found through its job.
 	byEval, err := s.AllocsByEval(nil, "eval-1")
+	check("unknown eval", byEval, err)
+	must(t, s.UpsertEvals(3, []*structs.Evaluation{{ID: "eval-1", Namespace: "default", JobID: "web", Status: structs.EvalStatusComplete}}))
+	byEval, err = s.AllocsByEval(nil, "eval-1")
 	check("eval", byEval, err, "a1")
 	byDep, err := s.AllocsByDeployment(nil, "d1")
 	check("deployment", byDep, err, "a2")
 
 	// Purging and re-registering the job hides the old allocations.
-	must(t, s.DeleteJob(3, "default", "web"))
-	must(t, s.UpsertJob(4, testJob("web")))
+	must(t, s.DeleteJob(4, "default", "web"))
+	must(t, s.UpsertJob(5, testJob("web")))
 	byJob, err = s.AllocsByJob(nil, "default", "web", false)
 	check("job after re-register", byJob, err)
 	byJob, err = s.AllocsByJob(nil, "default", "web", true)

@@ -246,8 +246,34 @@ type NodeListResponse struct {
 	QueryMeta
 }
 
-// NodeAllocsResponse lists a node's allocations in full.
-type NodeAllocsResponse struct {
+// NodeClientAllocsResponse answers a client's blocking query on its
+// node's allocations: each allocation's ID with its AllocModifyIndex, the
+// index of the servers' last change to it. The client fetches in full,
+// with Alloc.GetAllocs, only those whose index has moved past what it
+// holds, so a node with twenty allocations is not sent all twenty (and
+// their job) each time one is added.
+type NodeClientAllocsResponse struct {
+	Allocs map[string]uint64
+	QueryMeta
+}
+
+// MaxAllocsPerGet bounds the allocation IDs one Alloc.GetAllocs may ask
+// for; a client with more asks in several calls.
+const MaxAllocsPerGet = 1000
+
+// AllocsGetRequest asks for allocations in full by ID, for the client of
+// the node they run on, which proves itself with the node's SecretID.
+// MinQueryIndex makes a lagging server wait until it has caught up with
+// the index the client's allocation list came from.
+type AllocsGetRequest struct {
+	AllocIDs []string
+	SecretID string
+	QueryOptions
+}
+
+// AllocsGetResponse returns the allocations asked for that the server
+// has, in the order asked; one garbage-collected meanwhile is left out.
+type AllocsGetResponse struct {
 	Allocs []*Allocation
 	QueryMeta
 }
