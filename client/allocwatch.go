@@ -206,9 +206,9 @@ func (c *Client) addAlloc(a *structs.Allocation) {
 	ar, err := c.newRunner(c.runnerConfig(a))
 	if err != nil {
 		c.logger.Error("cannot run the allocation", "alloc_id", a.ID, "error", err)
+		_ = c.db.DeleteAllocation(a.ID)
 		c.allocUpdated(&structs.Allocation{ID: a.ID, ClientStatus: structs.AllocClientStatusFailed,
 			ClientDescription: fmt.Sprintf("Failed to start the allocation runner: %v", err)})
-		_ = c.db.DeleteAllocation(a.ID)
 		return
 	}
 	c.startRunner(a, ar)

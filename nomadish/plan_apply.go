@@ -48,6 +48,7 @@ func (s *Server) runPlanApplier(stopCh <-chan struct{}) {
 			inflight, snap, optimistic = nil, nil, nil
 		}
 		if optimistic != nil {
+			snap.MarkDiverged(snapIndex + 1)
 			if err := snap.UpsertPlanResults(snapIndex+1, optimistic); err != nil {
 				logger.Error("optimistic apply of plan results failed; waiting for the commit instead", "error", err)
 				<-inflight.done
@@ -327,6 +328,14 @@ func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID stri
 	if ok, reason := hostVolumesPresent(node, plan, placements); !ok {
 		return false, reason
 	}
+	if len(plan.NodeUpdate[nodeID])+len(plan.NodePreemptions[nodeID]) == 0 && !anyPlaced(existing, placements) {
+		// Only new allocations: what the node's allocations hold comes
+		// from the cache unless they changed since the last look.
+		if ok, dim := snap.UsageCache().Fits(node, existing, placements); !ok {
+			return false, "resources exhausted: " + dim
+		}
+		return true, ""
+	}
 	replaced := newAllocIDSet(plan.NodeUpdate[nodeID], plan.NodePreemptions[nodeID], placements)
 	proposed := make([]*structs.Allocation, 0, len(existing)+len(placements))
 	for _, a := range existing {
@@ -339,6 +348,18 @@ func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID stri
 		return false, "resources exhausted: " + dim
 	}
 	return true, ""
+}
+
+// anyPlaced reports whether any of placements is already among existing
+// (an in-place update).
+func anyPlaced(existing, placements []*structs.Allocation) bool {
+	set := newAllocIDSet(placements)
+	for _, a := range existing {
+		if set.has(a.ID) {
+			return true
+		}
+	}
+	return false
 }
 
 // allocIDSet is the IDs of a node's share of a plan. Most shares hold an

@@ -59,6 +59,14 @@ type cachedNodesState struct {
 	cache *NodeCache
 }
 
+// UsageCache passes on the wrapped state's usage cache, if it has one.
+func (s *cachedNodesState) UsageCache() structs.UsageView {
+	if u, ok := s.TableIndexState.(UsageCacheState); ok {
+		return u.UsageCache()
+	}
+	return structs.UsageView{}
+}
+
 // NodeList returns the cached list when it was built at the snapshot's
 // nodes index; otherwise it iterates, and keeps the result unless the
 // snapshot is older than what is cached.

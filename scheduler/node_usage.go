@@ -22,6 +22,13 @@ type nodeUsage struct {
 	ports *portSet
 }
 
+// UsageCacheState is an optional ability of a State: a cache of what
+// each node's allocations hold, shared by every evaluation on the
+// server's states (the server's state store has one).
+type UsageCacheState interface {
+	UsageCache() structs.UsageView
+}
+
 // nodeUsage returns the node's usage, building it on first use.
 func (c *evalContext) nodeUsage(n *structs.Node) (*nodeUsage, error) {
 	if u, ok := c.usage[n.ID]; ok {
@@ -35,6 +42,20 @@ func (c *evalContext) nodeUsage(n *structs.Node) (*nodeUsage, error) {
 	removed := c.plan.NodeUpdate[n.ID]
 	preempted := c.plan.NodePreemptions[n.ID]
 	proposed := c.plan.NodeAllocation[n.ID]
+	if cache, ok := c.state.(UsageCacheState); ok && len(removed)+len(preempted)+len(proposed) == 0 {
+		// The plan has not touched the node yet: what its allocations
+		// hold is the same as in the last evaluation that looked at it,
+		// unless they changed since.
+		u.used = cache.UsageCache().Used(n.ID, existing)
+		u.allocs = make([]*structs.Allocation, 0, len(existing))
+		for _, a := range existing {
+			if !a.TerminalStatus() {
+				u.allocs = append(u.allocs, a)
+			}
+		}
+		c.usage[n.ID] = u
+		return u, nil
+	}
 	for _, a := range existing {
 		if a.TerminalStatus() || containsAlloc(removed, a.ID) || containsAlloc(preempted, a.ID) || containsAlloc(proposed, a.ID) {
 			continue

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	memdb "github.com/hashicorp/go-memdb"
+	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
 // IndexEntry records the Raft index of the latest write to a table.
@@ -30,6 +31,12 @@ type StateStore struct {
 
 	abandonLock sync.Mutex // guards abandonCh's closing
 	abandonCh   chan struct{}
+
+	// usage is shared with snapshots; diverged is set on a snapshot
+	// written to privately (MarkDiverged).
+	usage    *structs.UsageCache
+	diverged uint64
+	snapshot bool
 }
 
 // StateSnapshot is a read-only point-in-time view of the store.
@@ -46,17 +53,36 @@ func NewStateStore(logger hclog.Logger) (*StateStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create state store: %w", err)
 	}
-	return &StateStore{logger: logger.Named("state"), db: db, abandonCh: make(chan struct{})}, nil
+	return &StateStore{logger: logger.Named("state"), db: db, abandonCh: make(chan struct{}), usage: &structs.UsageCache{}}, nil
 }
 
 // Snapshot returns a point-in-time view that later writes do not change.
 func (s *StateStore) Snapshot() (*StateSnapshot, error) {
-	return &StateSnapshot{StateStore{logger: s.logger, db: s.db.Snapshot(), abandonCh: s.abandonCh}}, nil
+	return &StateSnapshot{StateStore{logger: s.logger, db: s.db.Snapshot(), abandonCh: s.abandonCh, usage: s.usage, snapshot: true}}, nil
 }
 
 // AbandonCh is closed when the store is replaced by a restore, so that
 // blocking queries against it wake and retry on the new store.
 func (s *StateStore) AbandonCh() <-chan struct{} { return s.abandonCh }
+
+// UsageCache is the cache of nodes' allocation usage this store and its
+// snapshots share with the schedulers and the plan applier (see
+// structs.UsageCache: its entries hold in every state of the store's
+// history). A snapshot written to since (MarkDiverged) sees it only for
+// nodes its own writes did not touch.
+func (s *StateStore) UsageCache() structs.UsageView {
+	return structs.UsageView{Cache: s.usage, Diverged: s.diverged}
+}
+
+// MarkDiverged records that the snapshot is about to be written to at
+// index and later indexes that the cluster's history may give to other
+// writes, as the plan applier does when it checks a plan against results
+// not yet committed.
+func (s *StateSnapshot) MarkDiverged(index uint64) {
+	if s.diverged == 0 || index < s.diverged {
+		s.diverged = index
+	}
+}
 
 // Abandon marks the store replaced.
 func (s *StateStore) Abandon() {
@@ -138,6 +164,12 @@ func first(txn *memdb.Txn, ws memdb.WatchSet, table, index string, args ...inter
 
 // write runs fn in a write transaction and commits it when fn succeeds.
 func (s *StateStore) write(fn func(txn *memdb.Txn) error) error {
+	if s.snapshot && s.diverged == 0 {
+		// A snapshot written to without MarkDiverged is off the
+		// store's history at an unknown index: it stops sharing the
+		// usage cache.
+		s.usage = nil
+	}
 	txn := s.db.Txn(true)
 	defer txn.Abort()
 	if err := fn(txn); err != nil {

@@ -8,13 +8,38 @@ package structs
 // dimension, as AllocMetric.DimensionExhausted does. Terminal allocations
 // are ignored.
 func AllocsFit(node *Node, allocs []*Allocation) (bool, string) {
-	// One pass over the allocations sums what AllocatedResources.Comparable
-	// would and notes whether ports or bandwidth need a closer look: the
-	// plan applier runs this for every node of every plan, and its cost is
-	// in reaching each allocation's resources in memory, so they are read
-	// once.
-	var used ComparableResources
-	var ports, bandwidth bool
+	used, ports, bandwidth := sumAllocs(allocs)
+	return fitWith(node, allocs, used, ports, bandwidth)
+}
+
+// fitWith is AllocsFit with allocs' sum and needs already known.
+func fitWith(node *Node, allocs []*Allocation, used ComparableResources, ports, bandwidth bool) (bool, string) {
+	if ok, dim := node.ComparableAvailable().Superset(used); !ok {
+		return false, dim
+	}
+	if ports && !portsFit(node, allocs) {
+		return false, DimensionNetwork
+	}
+	if bandwidth {
+		bw := NewBandwidth(node)
+		for _, a := range allocs {
+			if !a.TerminalStatus() {
+				bw.AddAlloc(a)
+			}
+		}
+		if bw.Exceeded() {
+			return false, DimensionBandwidth
+		}
+	}
+	return true, ""
+}
+
+// sumAllocs sums what the live allocations among allocs hold, as
+// AllocatedResources.Comparable would, and notes whether any holds ports
+// or bandwidth, which need a closer look. The plan applier and the
+// schedulers run this for every node they consider, and its cost is in
+// reaching each allocation's resources in memory, so they are read once.
+func sumAllocs(allocs []*Allocation) (used ComparableResources, ports, bandwidth bool) {
 	for _, a := range allocs {
 		r := a.AllocatedResources
 		if r == nil || a.TerminalStatus() {
@@ -37,24 +62,7 @@ func AllocsFit(node *Node, allocs []*Allocation) (bool, string) {
 			}
 		}
 	}
-	if ok, dim := node.ComparableAvailable().Superset(used); !ok {
-		return false, dim
-	}
-	if ports && !portsFit(node, allocs) {
-		return false, DimensionNetwork
-	}
-	if bandwidth {
-		bw := NewBandwidth(node)
-		for _, a := range allocs {
-			if !a.TerminalStatus() {
-				bw.AddAlloc(a)
-			}
-		}
-		if bw.Exceeded() {
-			return false, DimensionBandwidth
-		}
-	}
-	return true, ""
+	return used, ports, bandwidth
 }
 
 // DimensionBandwidth names a node network whose bandwidth is used up.
