@@ -68,6 +68,10 @@ Drain Options:
 
   -detach
     Return as soon as the drain is started instead of following it.
+
+  -yes
+    Accepted so that scripts written for Nomad run unchanged: nomadish
+    never asks for confirmation.
 `)
 }
 
@@ -76,7 +80,7 @@ func (c *NodeDrainCommand) Synopsis() string {
 }
 
 func (c *NodeDrainCommand) Run(args []string) int {
-	var enable, disable, noDeadline, force, ignoreSystem, keepIneligible, detach bool
+	var enable, disable, noDeadline, force, ignoreSystem, keepIneligible, detach, yes bool
 	var deadline time.Duration
 	f := c.FlagSet("node drain")
 	f.BoolVar(&enable, "enable", false, "")
@@ -87,6 +91,7 @@ func (c *NodeDrainCommand) Run(args []string) int {
 	f.BoolVar(&ignoreSystem, "ignore-system", false, "")
 	f.BoolVar(&keepIneligible, "keep-ineligible", false, "")
 	f.BoolVar(&detach, "detach", false, "")
+	f.BoolVar(&yes, "yes", false, "")
 	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
 		return code
 	}

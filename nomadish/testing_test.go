@@ -151,7 +151,9 @@ func waitFor(t testing.TB, timeout time.Duration, cond func() error) {
 func waitForLeader(t testing.TB, servers ...*Server) *Server {
 	t.Helper()
 	var leader *Server
-	waitFor(t, 10*time.Second, func() error {
+	// Elections run on 100 ms timeouts here; on a loaded machine they
+	// may take several rounds, so the bound is generous.
+	waitFor(t, 30*time.Second, func() error {
 		leader = nil
 		for _, s := range servers {
 			if s.IsLeader() {
