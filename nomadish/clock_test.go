@@ -75,3 +75,15 @@ func (c *fakeClock) Armed() int {
 	}
 	return n
 }
+
+// armedAt reports whether a timer waits to fire at exactly at.
+func (c *fakeClock) armedAt(at time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range c.timers {
+		if !t.stopped && t.at.Equal(at) {
+			return true
+		}
+	}
+	return false
+}

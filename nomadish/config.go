@@ -65,6 +65,12 @@ type Config struct {
 	// ReconcileInterval is how often the leader reconciles Raft peers
 	// with gossip membership besides reacting to gossip events.
 	ReconcileInterval time.Duration
+	// DeploymentWatchInterval is the least time between two passes of
+	// the leader's deployment watcher, which otherwise would look at
+	// every running deployment's allocations after every allocation
+	// write; health changes wait at most this long. Negative: no bound
+	// (tests on a fake clock).
+	DeploymentWatchInterval time.Duration
 	// LeaveDrainTime bounds how long Leave waits for the leader to remove
 	// this server from the Raft configuration.
 	LeaveDrainTime time.Duration
@@ -147,8 +153,10 @@ func DefaultConfig() *Config {
 		RPCHoldTimeout:    5 * time.Second,
 		ReconcileInterval: 60 * time.Second,
 		LeaveDrainTime:    5 * time.Second,
-		RetryInterval:     30 * time.Second,
-		Build:             "0.1.0",
+
+		DeploymentWatchInterval: 500 * time.Millisecond,
+		RetryInterval:           30 * time.Second,
+		Build:                   "0.1.0",
 
 		MinHeartbeatTTL:        10 * time.Second,
 		MaxHeartbeatsPerSecond: 50,
@@ -210,6 +218,9 @@ func (c *Config) validate() error {
 	}
 	if c.ReconcileInterval <= 0 {
 		c.ReconcileInterval = d.ReconcileInterval
+	}
+	if c.DeploymentWatchInterval == 0 {
+		c.DeploymentWatchInterval = d.DeploymentWatchInterval
 	}
 	if c.LeaveDrainTime <= 0 {
 		c.LeaveDrainTime = d.LeaveDrainTime

@@ -54,6 +54,7 @@ type deploymentWatcher struct {
 func newDeploymentWatcher(s *Server) *deploymentWatcher {
 	w := &deploymentWatcher{srv: s, logger: s.logger.Named("deployment_watcher")}
 	w.watchLoop = newWatchLoop(s, deploymentWatcherRetry, w.pass)
+	w.minInterval = s.config.DeploymentWatchInterval
 	return w
 }
 
@@ -141,13 +142,24 @@ type judgement struct {
 // judge compares a deployment with its allocations at now.
 func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *structs.Deployment, now time.Time) (judgement, error) {
 	var out judgement
-	allocs, err := st.AllocsByDeployment(ws, d.ID)
+	// One scan of the job's allocations (of every incarnation of its ID)
+	// yields both the deployment's and the current job's: the watcher
+	// judges every running deployment at each pass.
+	job, err := st.JobByID(ws, d.Namespace, d.JobID)
+	if err != nil {
+		return out, err
+	}
+	all, err := st.AllocsByJob(ws, d.Namespace, d.JobID, true)
 	if err != nil {
 		return out, err
 	}
 	healthy, unhealthy := map[string]int{}, map[string]int{}
-	for _, a := range allocs {
-		if a.DeploymentStatus == nil || a.DeploymentStatus.Healthy == nil {
+	jobAllocs := make([]*structs.Allocation, 0, len(all))
+	for _, a := range all {
+		if job == nil || a.Job == nil || a.Job.CreateIndex == job.CreateIndex {
+			jobAllocs = append(jobAllocs, a)
+		}
+		if a.DeploymentID != d.ID || a.DeploymentStatus == nil || a.DeploymentStatus.Healthy == nil {
 			continue
 		}
 		if *a.DeploymentStatus.Healthy {
@@ -155,10 +167,6 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 		} else {
 			unhealthy[a.TaskGroup]++
 		}
-	}
-	jobAllocs, err := st.AllocsByJob(ws, d.Namespace, d.JobID, false)
-	if err != nil {
-		return out, err
 	}
 	for g, n := range updatedInPlace(d, jobAllocs) {
 		healthy[g] += n
@@ -187,10 +195,6 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 	}
 
 	if d.Status == structs.DeploymentStatusRunning {
-		job, err := st.JobByID(ws, d.Namespace, d.JobID)
-		if err != nil {
-			return out, err
-		}
 		var deadlinePassed, complete bool
 		complete = true
 		for _, name := range names {

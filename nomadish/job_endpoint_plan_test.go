@@ -62,20 +62,21 @@ func TestJobPlan_DiffAnnotationsAndCheckIndex(t *testing.T) {
 		t.Fatalf("unchanged desired updates = %+v", du)
 	}
 
-	// Count up and a destructive config change.
+	// Count up and a destructive config change: the default update
+	// strategy replaces one allocation at a time.
 	job := mockJob("web")
 	job.TaskGroups[0].Count = 3
 	job.TaskGroups[0].Tasks[0].Config["run_for"] = "2h"
 	resp = planJob(t, s, job)
 	du := resp.Annotations.DesiredTGUpdates["web"]
-	if du.Place != 1 || du.DestructiveUpdate != 2 || du.Ignore != 0 {
+	if du.Place != 1 || du.DestructiveUpdate != 1 || du.Ignore != 1 {
 		t.Fatalf("destructive desired updates = %+v", du)
 	}
 	task := resp.Diff.TaskGroups[0].Tasks[0]
 	if task.Annotations[0] != structs.AnnotationForcesDestructiveUpdate {
 		t.Fatalf("task annotations = %v", task.Annotations)
 	}
-	if u := resp.Diff.TaskGroups[0].Updates; u[structs.UpdateTypeCreate] != 1 || u[structs.UpdateTypeDestructiveUpdate] != 2 {
+	if u := resp.Diff.TaskGroups[0].Updates; u[structs.UpdateTypeCreate] != 1 || u[structs.UpdateTypeDestructiveUpdate] != 1 || u[structs.UpdateTypeIgnore] != 1 {
 		t.Fatalf("group updates = %v", u)
 	}
 

@@ -70,6 +70,7 @@ func testConfig(t testing.TB, cb func(*Config)) *Config {
 	cfg.RaftTimeout = 2 * time.Second
 	cfg.RPCHoldTimeout = time.Second
 	cfg.ReconcileInterval = time.Second
+	cfg.DeploymentWatchInterval = -1 // watcher tests run on a fake clock
 	cfg.LeaveDrainTime = 2 * time.Second
 	cfg.RetryInterval = 50 * time.Millisecond
 

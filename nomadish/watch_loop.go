@@ -13,11 +13,15 @@ import (
 // pass read (the watch set it filled), for the time the pass asked to be
 // woken at, for wake, or after a failed pass for at most retry; it ends
 // when stopped, when leadership is lost or when the server shuts down.
+// With minInterval set, a change that comes sooner than that after the
+// previous pass started is taken up only once minInterval has passed, so
+// that a stream of writes costs a pass per interval, not one per write.
 type watchLoop struct {
-	srv    *Server
-	retry  time.Duration
-	pass   func(ws memdb.WatchSet) (next time.Time, failed bool)
-	wakeCh chan struct{}
+	srv         *Server
+	retry       time.Duration
+	minInterval time.Duration
+	pass        func(ws memdb.WatchSet) (next time.Time, failed bool)
+	wakeCh      chan struct{}
 
 	mu     sync.Mutex // guards stopCh and done
 	stopCh chan struct{}
@@ -65,6 +69,7 @@ func (l *watchLoop) run(stopCh, leaderStop, done chan struct{}) {
 	clock := l.srv.clock()
 	for {
 		ws := memdb.NewWatchSet()
+		started := clock.Now()
 		next, failed := l.pass(ws)
 		now := clock.Now()
 		if failed && (next.IsZero() || next.After(now.Add(l.retry))) {
@@ -80,6 +85,7 @@ func (l *watchLoop) run(stopCh, leaderStop, done chan struct{}) {
 		if len(ws) > 0 {
 			watchCh = ws.WatchCh(ctx)
 		}
+		changed := false
 		select {
 		case <-stopCh:
 		case <-leaderStop:
@@ -87,9 +93,23 @@ func (l *watchLoop) run(stopCh, leaderStop, done chan struct{}) {
 		case <-l.wakeCh:
 		case <-timerCh:
 		case <-watchCh:
+			changed = true
 		}
 		cancel()
 		stopTimer()
+		if changed && l.minInterval > 0 {
+			if wait := started.Add(l.minInterval).Sub(clock.Now()); wait > 0 {
+				pauseCh, stopPause := clock.NewTimer(wait)
+				select {
+				case <-stopCh:
+				case <-leaderStop:
+				case <-l.srv.shutdownCh:
+				case <-l.wakeCh:
+				case <-pauseCh:
+				}
+				stopPause()
+			}
+		}
 		select {
 		case <-stopCh:
 			return

@@ -143,8 +143,12 @@ func TestService_ConstraintFilteredMetrics(t *testing.T) {
 			t.Fatal("linux class marked eligible for a windows job")
 		}
 	}
-	if len(h.plans) != 0 {
-		t.Fatalf("a no-op plan was submitted")
+	// The only plan creates the job's first deployment (the default
+	// update strategy); it places nothing.
+	for _, p := range h.plans {
+		if len(p.NodeAllocation) != 0 || len(p.NodeUpdate) != 0 || p.Deployment == nil {
+			t.Fatalf("plan beyond the deployment submitted: %+v", p)
+		}
 	}
 
 	// Running the blocked evaluation again with the same outcome re-blocks it.
@@ -507,8 +511,9 @@ func TestService_DryRunAnnotates(t *testing.T) {
 	e := newEval(job, structs.EvalTriggerJobRegister)
 	e.AnnotatePlan = true
 	h.process(e)
+	// The default update strategy rolls one allocation at a time.
 	du := h.lastPlan().Annotations.DesiredTGUpdates["web"]
-	if du.Place != 2 || du.DestructiveUpdate != 4 || du.Stop != 0 {
+	if du.Place != 2 || du.DestructiveUpdate != 1 || du.Ignore != 3 || du.Stop != 0 {
 		t.Fatalf("annotations %+v", du)
 	}
 }

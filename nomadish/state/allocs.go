@@ -187,9 +187,25 @@ func (s *StateStore) AllocsByEval(ws memdb.WatchSet, evalID string) ([]*structs.
 	return out, nil
 }
 
-// AllocsByDeployment returns a deployment's allocations.
+// AllocsByDeployment returns a deployment's allocations, found among its
+// job's (as for AllocsByEval, an index would cost every allocation write
+// for a rare read). A deployment already garbage-collected has none.
 func (s *StateStore) AllocsByDeployment(ws memdb.WatchSet, deploymentID string) ([]*structs.Allocation, error) {
-	return s.allocList(ws, "deployment", deploymentID)
+	d, err := s.DeploymentByID(ws, deploymentID)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	allocs, err := s.AllocsByJob(ws, d.Namespace, d.JobID, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []*structs.Allocation
+	for _, a := range allocs {
+		if a.DeploymentID == deploymentID {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 func (s *StateStore) allocList(ws memdb.WatchSet, index, value string) ([]*structs.Allocation, error) {

@@ -65,10 +65,9 @@ func schema() *memdb.DBSchema {
 		tableAllocs: {
 			Name: tableAllocs,
 			Indexes: map[string]*memdb.IndexSchema{
-				"id":         {Name: "id", Unique: true, Indexer: stringField("ID")},
-				"job":        {Name: "job", Indexer: nsAndID("JobID")},
-				"node":       {Name: "node", Indexer: stringField("NodeID")},
-				"deployment": {Name: "deployment", AllowMissing: true, Indexer: stringField("DeploymentID")},
+				"id":   {Name: "id", Unique: true, Indexer: stringField("ID")},
+				"job":  {Name: "job", Indexer: nsAndID("JobID")},
+				"node": {Name: "node", Indexer: stringField("NodeID")},
 			},
 		},
 		tableEvals: {

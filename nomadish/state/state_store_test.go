@@ -167,7 +167,11 @@ func TestAllocIndexes(t *testing.T) {
 	must(t, s.UpsertEvals(3, []*structs.Evaluation{{ID: "eval-1", Namespace: "default", JobID: "web", Status: structs.EvalStatusComplete}}))
 	byEval, err = s.AllocsByEval(nil, "eval-1")
 	check("eval", byEval, err, "a1")
+	// A deployment's allocations are found through its job.
 	byDep, err := s.AllocsByDeployment(nil, "d1")
+	check("unknown deployment", byDep, err)
+	must(t, s.UpsertDeployment(3, &structs.Deployment{ID: "d1", Namespace: "default", JobID: "web", Status: structs.DeploymentStatusRunning}))
+	byDep, err = s.AllocsByDeployment(nil, "d1")
 	check("deployment", byDep, err, "a2")
 
 	// Purging and re-registering the job hides the old allocations.

@@ -53,6 +53,19 @@ func (j *Job) Canonicalize() {
 }
 
 func (tg *TaskGroup) canonicalize(j *Job) {
+	// A group without an update block follows the job's; a service job
+	// without one either gets the documented default strategy, so that
+	// its updates roll one allocation at a time through a deployment.
+	// max_parallel = 0, written out, turns deployments off.
+	if tg.Update == nil {
+		switch {
+		case j.Update != (UpdateStrategy{}):
+			u := j.Update
+			tg.Update = &u
+		case j.Type == JobTypeService:
+			tg.Update = DefaultUpdateStrategy()
+		}
+	}
 	if tg.RestartPolicy == nil {
 		tg.RestartPolicy = defaultRestartPolicy(j.Type)
 	}
@@ -81,6 +94,19 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 		if t.LogConfig == nil {
 			t.LogConfig = &LogConfig{MaxFiles: 10, MaxFileSizeMB: 10}
 		}
+	}
+}
+
+// DefaultUpdateStrategy is the update strategy of a service job's group
+// that has no update block, as Nomad documents it.
+func DefaultUpdateStrategy() *UpdateStrategy {
+	return &UpdateStrategy{
+		Stagger:          30 * time.Second,
+		MaxParallel:      1,
+		HealthCheck:      "checks",
+		MinHealthyTime:   10 * time.Second,
+		HealthyDeadline:  5 * time.Minute,
+		ProgressDeadline: 10 * time.Minute,
 	}
 }
 
