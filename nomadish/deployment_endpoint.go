@@ -66,6 +66,33 @@ func (d *Deployment) GetDeployment(args *structs.DeploymentSpecificRequest, repl
 	})
 }
 
+// Allocations lists a deployment's allocations; an unknown deployment is
+// ErrNotFound.
+func (d *Deployment) Allocations(args *structs.DeploymentSpecificRequest, reply *structs.JobAllocationsResponse) error {
+	if done, err := d.srv.forward("Deployment.Allocations", args, args, reply); done {
+		return err
+	}
+	return d.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			dep, err := st.DeploymentByID(ws, args.DeploymentID)
+			if err != nil {
+				return err
+			}
+			if dep == nil {
+				return fmt.Errorf("deployment %q: %w", args.DeploymentID, structs.ErrNotFound)
+			}
+			allocs, err := st.AllocsByDeployment(ws, args.DeploymentID)
+			if err != nil {
+				return err
+			}
+			reply.Allocations = allocStubs(allocs)
+			return setTableIndex(st, &reply.QueryMeta, "allocs")
+		},
+	})
+}
+
 // Deployments lists a job's deployments, newest first.
 func (j *Job) Deployments(args *structs.JobSpecificRequest, reply *structs.DeploymentListResponse) error {
 	if done, err := j.srv.forward("Job.Deployments", args, args, reply); done {

@@ -62,4 +62,17 @@ func TestDeploymentEndpoints(t *testing.T) {
 	if err := s.RPC("Deployment.GetDeployment", &structs.DeploymentSpecificRequest{DeploymentID: "missing"}, &one); err != nil || one.Deployment != nil {
 		t.Fatalf("missing deployment: %+v, %v", one.Deployment, err)
 	}
+
+	// The deployment's allocations: those the job was placed with.
+	var allocs structs.JobAllocationsResponse
+	if err := s.RPC("Deployment.Allocations", &structs.DeploymentSpecificRequest{DeploymentID: latest.Deployment.ID}, &allocs); err != nil {
+		t.Fatal(err)
+	}
+	if len(allocs.Allocations) != job.TaskGroups[0].Count {
+		t.Fatalf("deployment allocations = %+v", allocs.Allocations)
+	}
+	err := s.RPC("Deployment.Allocations", &structs.DeploymentSpecificRequest{DeploymentID: "missing"}, &structs.JobAllocationsResponse{})
+	if !structs.IsErrNotFound(err) {
+		t.Fatalf("allocations of a missing deployment: %v, want not found", err)
+	}
 }

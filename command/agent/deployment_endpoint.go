@@ -11,6 +11,7 @@ func (s *HTTPServer) registerDeploymentRoutes() {
 	s.route("/v1/deployment/{id}", methods{http.MethodGet: s.deploymentGet})
 	s.route("/v1/deployment/fail/{id}", methods{http.MethodPut: s.deploymentFail, http.MethodPost: s.deploymentFail})
 	s.route("/v1/deployment/pause/{id}", methods{http.MethodPut: s.deploymentPause, http.MethodPost: s.deploymentPause})
+	s.route("/v1/deployment/allocations/{id}", methods{http.MethodGet: s.deploymentAllocations})
 }
 
 func (s *HTTPServer) deploymentList(w http.ResponseWriter, r *http.Request) (interface{}, error) {
@@ -40,6 +41,24 @@ func (s *HTTPServer) deploymentGet(w http.ResponseWriter, r *http.Request) (inte
 		return nil, notFound("deployment")
 	}
 	return out.Deployment, nil
+}
+
+// deploymentAllocations is GET /v1/deployment/allocations/:id: the
+// deployment's allocations as stubs; an unknown deployment is a 404.
+func (s *HTTPServer) deploymentAllocations(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	args := structs.DeploymentSpecificRequest{DeploymentID: r.PathValue("id")}
+	if err := s.parseQueryOptions(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.JobAllocationsResponse
+	if err := s.backend.RPC("Deployment.Allocations", &args, &out); err != nil {
+		return nil, err
+	}
+	setMeta(w, &out.QueryMeta)
+	if out.Allocations == nil {
+		out.Allocations = []*structs.AllocListStub{}
+	}
+	return out.Allocations, nil
 }
 
 // jobDeployments is GET /v1/job/:id/deployments.
