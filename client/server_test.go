@@ -132,6 +132,13 @@ func startClient(t *testing.T, cfg *Config) *Client {
 		}
 	}
 	t.Cleanup(func() {
+		// A plugin relaunched during the test (its health check failed
+		// on a loaded machine) has a new PID: kill that one too.
+		for _, d := range cfg.Drivers {
+			if rc, ok := c.plugins.ReattachConfig(d); ok {
+				pids = append(pids, rc.Pid)
+			}
+		}
 		_ = c.Shutdown()
 		for _, pid := range pids {
 			_ = syscall.Kill(pid, syscall.SIGKILL)

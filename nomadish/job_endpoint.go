@@ -38,6 +38,7 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	if err := job.Validate(); err != nil {
 		return err
 	}
+	reply.Warnings = job.Warnings()
 	if job.Region != j.srv.Region() {
 		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "Region",
 			Message: fmt.Sprintf("%q does not match region %q the job was sent to; send it with ?region=%s", job.Region, j.srv.Region(), job.Region)}}}

@@ -2,6 +2,7 @@ package nomadish
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -50,6 +51,9 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 		return fmt.Errorf("plan job %q: %w", job.ID, err)
 	}
 	j.srv.planPreview(existing, job, diff, reply)
+	if w := job.Warnings(); w != "" {
+		reply.Warnings = strings.TrimLeft(reply.Warnings+"\n"+w, "\n")
+	}
 	annotateGroupUpdates(diff, reply.Annotations)
 	if args.Diff {
 		reply.Diff = diff

@@ -1,6 +1,7 @@
 package structs
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -95,6 +96,20 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 			t.LogConfig = &LogConfig{MaxFiles: 10, MaxFileSizeMB: 10}
 		}
 	}
+}
+
+// Warnings lists, one per line, what the job asks for that nomadish
+// accepts but does not do yet, so that registering it does not silently
+// behave otherwise than its author expects. Empty when there is none.
+func (j *Job) Warnings() string {
+	var out []string
+	for _, tg := range j.TaskGroups {
+		if u := tg.Update; u != nil && u.Canary > 0 {
+			out = append(out, fmt.Sprintf("* Group %q: canary = %d: canary deployments are not supported yet; "+
+				"the group is rolled out %d allocation(s) at a time without canaries (auto_promote has no effect)", tg.Name, u.Canary, max(u.MaxParallel, 1)))
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // DefaultUpdateStrategy is the update strategy of a service job's group
