@@ -68,10 +68,16 @@ func deadAddr(t *testing.T) string {
 func TestRegisterAndHeartbeat(t *testing.T) {
 	srv := newFakeServer(t)
 	clock := newFakeClock()
-	c := newTestClient(t, testConfig(t, clock, newFakeRunners(), srv.addr))
+	cfg := testConfig(t, clock, newFakeRunners(), srv.addr)
+	cfg.Reserved = &structs.NodeReservedResources{Memory: structs.NodeMemoryResources{MemoryMB: 256},
+		Networks: structs.NodeReservedNetworkResources{ReservedHostPorts: "22"}}
+	c := newTestClient(t, cfg)
 
 	waitFor(t, "the registration", func() bool { return len(srv.registrations()) == 1 })
 	n := srv.registrations()[0]
+	if r := n.ReservedResources; r == nil || r.Memory.MemoryMB != 256 || r.Networks.ReservedHostPorts != "22" {
+		t.Errorf("reserved resources = %+v", r)
+	}
 	if n.ID != c.NodeID() || n.SecretID == "" || n.SecretID != c.Node().SecretID {
 		t.Errorf("registered ID %q secret %q; client has %q", n.ID, n.SecretID, c.NodeID())
 	}

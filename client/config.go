@@ -101,6 +101,10 @@ type Config struct {
 	// may be read from besides the allocation directory.
 	ArtifactFileRoots []string
 
+	// Reserved is what of the host the scheduler must leave alone
+	// (Node.ReservedResources).
+	Reserved *structs.NodeReservedResources
+
 	// NetworkInterface, CpuTotalCompute, Version and Revision are handed
 	// to the fingerprinters (see fingerprint.Request).
 	NetworkInterface string

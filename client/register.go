@@ -69,6 +69,10 @@ func (c *Client) buildNode(id, secret string) (*structs.Node, error) {
 		c.logger.Warn("some fingerprints failed; registering with what was found", "error", err)
 	}
 	res.Apply(node)
+	if r := c.cfg.Reserved; r != nil {
+		reserved := *r
+		node.ReservedResources = &reserved
+	}
 	return node, nil
 }
 

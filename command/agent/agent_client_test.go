@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
 // withFakeClient makes NewAgent start a fake client and records the
@@ -110,6 +111,14 @@ client {
   artifact {
     file_roots = ["/srv/artifacts"]
   }
+  network_interface = "eth1"
+  cpu_total_compute = 8000
+  reserved {
+    cpu            = 500
+    memory         = 512
+    disk           = 1024
+    reserved_ports = "22,8000-8010"
+  }
 }
 plugin "wasm" {
   config {
@@ -153,6 +162,12 @@ plugin "wasm" {
 		!reflect.DeepEqual(s.ArtifactFileRoots, []string{"/srv/artifacts"}) || s.NodePool != "batch" {
 		t.Fatalf("settings = %+v", s)
 	}
+	wantReserved := &structs.NodeReservedResources{Cpu: structs.NodeCpuResources{CpuShares: 500},
+		Memory: structs.NodeMemoryResources{MemoryMB: 512}, Disk: structs.NodeDiskResources{DiskMB: 1024},
+		Networks: structs.NodeReservedNetworkResources{ReservedHostPorts: "22,8000-8010"}}
+	if s.NetworkInterface != "eth1" || s.CpuTotalCompute != 8000 || !reflect.DeepEqual(s.Reserved, wantReserved) {
+		t.Fatalf("interface %q, compute %d, reserved %+v", s.NetworkInterface, s.CpuTotalCompute, s.Reserved)
+	}
 
 	// JSON config files give the same plugin JSON.
 	jf := writeFile(t, dir, "p.json", `{"plugin": {"mock": {"config": {"a": 1, "nested": {"b": [true]}}}}}`)
@@ -173,8 +188,13 @@ func TestConfig_ClientValidation(t *testing.T) {
 	c.Client.GCDiskUsageThreshold = 120
 	c.Client.HostVolumes = []*HostVolumeConfig{{Name: "v", Path: "rel"}, {Name: "v", Path: "/abs"}}
 	c.Client.Artifact = &ArtifactConfig{FileRoots: []string{"relative"}}
+	c.Client.CpuTotalCompute = -1
+	c.Client.Reserved = &ReservedConfig{Memory: -5, ReservedPorts: "22,abc"}
 	err := c.Validate()
 	for _, want := range []string{
+		"client.cpu_total_compute: -1",
+		"client.reserved.memory: -5 must be 0 or more",
+		"client.reserved.reserved_ports:",
 		`client.servers[0]: "nohostport" is not host:port`,
 		"client.gc_disk_usage_threshold: 120",
 		`client.host_volume "v": path "rel" must be absolute`,

@@ -48,6 +48,24 @@ func (c *ClientConfig) validate() []string {
 			}
 		}
 	}
+	if c.CpuTotalCompute < 0 {
+		fail("client.cpu_total_compute: %d must be 0 (fingerprint it) or more MHz", c.CpuTotalCompute)
+	}
+	if r := c.Reserved; r != nil {
+		for _, v := range []struct {
+			key string
+			n   int64
+		}{{"cpu", r.CPU}, {"memory", r.Memory}, {"disk", r.Disk}} {
+			if v.n < 0 {
+				fail("client.reserved.%s: %d must be 0 or more", v.key, v.n)
+			}
+		}
+		if r.ReservedPorts != "" {
+			if _, err := structs.ParsePortRanges(r.ReservedPorts); err != nil {
+				fail("client.reserved.reserved_ports: %v; accepted: ports and ranges such as \"22,80,8000-8100\"", err)
+			}
+		}
+	}
 	if strings.TrimSpace(c.NodePool) != c.NodePool {
 		fail("client.node_pool: %q must not have surrounding spaces", c.NodePool)
 	}
@@ -77,7 +95,17 @@ func (c *Config) clientSettings(dataDir, serverRPC, httpAddr string, drivers []s
 		HostVolumes:          map[string]*structs.ClientHostVolumeConfig{},
 		GCMaxAllocs:          cc.GCMaxAllocs,
 		GCDiskUsageThreshold: cc.GCDiskUsageThreshold,
+		NetworkInterface:     cc.NetworkInterface,
+		CpuTotalCompute:      cc.CpuTotalCompute,
 		Logger:               logger,
+	}
+	if r := cc.Reserved; r != nil {
+		s.Reserved = &structs.NodeReservedResources{
+			Cpu:      structs.NodeCpuResources{CpuShares: r.CPU},
+			Memory:   structs.NodeMemoryResources{MemoryMB: r.Memory},
+			Disk:     structs.NodeDiskResources{DiskMB: r.Disk},
+			Networks: structs.NodeReservedNetworkResources{ReservedHostPorts: r.ReservedPorts},
+		}
 	}
 	if len(s.Servers) == 0 && serverRPC != "" {
 		s.Servers = []string{serverRPC}

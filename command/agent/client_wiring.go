@@ -35,6 +35,9 @@ func startRealClient(s *clientSettings) (localClient, error) {
 		GCMaxAllocs:          s.GCMaxAllocs,
 		GCDiskUsageThreshold: s.GCDiskUsageThreshold,
 		ArtifactFileRoots:    s.ArtifactFileRoots,
+		NetworkInterface:     s.NetworkInterface,
+		CpuTotalCompute:      s.CpuTotalCompute,
+		Reserved:             s.Reserved,
 		DestroyOnShutdown:    s.DestroyOnShutdown,
 		Logger:               s.Logger,
 	})

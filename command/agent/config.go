@@ -166,6 +166,22 @@ type ClientConfig struct {
 	// the client removes terminal allocations (0 means the default).
 	GCDiskUsageThreshold float64         `hcl:"gc_disk_usage_threshold,optional" json:"GCDiskUsageThreshold"`
 	Artifact             *ArtifactConfig `hcl:"artifact,block" json:"Artifact"`
+	// NetworkInterface names the interface whose address the node
+	// advertises (default: the one of the default route).
+	NetworkInterface string `hcl:"network_interface,optional" json:"NetworkInterface"`
+	// CpuTotalCompute overrides the fingerprinted CPU capacity, in MHz.
+	CpuTotalCompute int64 `hcl:"cpu_total_compute,optional" json:"CpuTotalCompute"`
+	// Reserved is held back from scheduling for the host's own use.
+	Reserved *ReservedConfig `hcl:"reserved,block" json:"Reserved"`
+}
+
+// ReservedConfig is the client's reserved block: resources of the host
+// the scheduler must not give to allocations.
+type ReservedConfig struct {
+	CPU           int64  `hcl:"cpu,optional" json:"CPU"`       // MHz
+	Memory        int64  `hcl:"memory,optional" json:"Memory"` // MB
+	Disk          int64  `hcl:"disk,optional" json:"Disk"`     // MB
+	ReservedPorts string `hcl:"reserved_ports,optional" json:"ReservedPorts"`
 }
 
 // HostVolumeConfig is a host_volume block of the client.

@@ -79,6 +79,9 @@ type clientSettings struct {
 	GCMaxAllocs                                       int
 	GCDiskUsageThreshold                              float64
 	ArtifactFileRoots                                 []string
+	NetworkInterface                                  string
+	CpuTotalCompute                                   int64
+	Reserved                                          *structs.NodeReservedResources
 	DestroyOnShutdown                                 bool
 	Logger                                            hclog.Logger
 }
