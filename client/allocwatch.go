@@ -3,7 +3,6 @@ package client
 import (
 	"fmt"
 	"math/rand"
-	"sort"
 
 	"github.com/nomadish/nomadish/client/allocrunner"
 	"github.com/nomadish/nomadish/nomadish/structs"
@@ -74,18 +73,7 @@ func (c *Client) watchAllocations() {
 // caller retries from the same query index rather than act on half a
 // change.
 func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64, pulled map[string]uint64) ([]*structs.Allocation, error) {
-	for id := range pulled {
-		if _, ok := list[id]; !ok {
-			delete(pulled, id)
-		}
-	}
-	var want []string
-	for id, modify := range list {
-		if last, ok := pulled[id]; !ok || modify > last {
-			want = append(want, id)
-		}
-	}
-	sort.Strings(want)
+	want := structs.AllocsToFetch(list, pulled)
 	var out []*structs.Allocation
 	for len(want) > 0 {
 		chunk := want[:min(len(want), structs.MaxAllocsPerGet)]

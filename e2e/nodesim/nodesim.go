@@ -416,17 +416,7 @@ func (s *Sim) pollLoop(n *simNode, pool *rpcPool) {
 // those already fetched (pulled, updated and pruned here), from the
 // server that gave the list, waiting for it to reach index.
 func (s *Sim) pull(n *simNode, pool *rpcPool, index uint64, list, pulled map[string]uint64) ([]*structs.Allocation, error) {
-	for id := range pulled {
-		if _, ok := list[id]; !ok {
-			delete(pulled, id)
-		}
-	}
-	var want []string
-	for id, modify := range list {
-		if last, ok := pulled[id]; !ok || modify > last {
-			want = append(want, id)
-		}
-	}
+	want := structs.AllocsToFetch(list, pulled)
 	var out []*structs.Allocation
 	for len(want) > 0 {
 		chunk := want[:min(len(want), structs.MaxAllocsPerGet)]

@@ -174,17 +174,7 @@ func (s *StateStore) AllocsByEval(ws memdb.WatchSet, evalID string) ([]*structs.
 	if err != nil || eval == nil {
 		return nil, err
 	}
-	allocs, err := s.AllocsByJob(ws, eval.Namespace, eval.JobID, true)
-	if err != nil {
-		return nil, err
-	}
-	var out []*structs.Allocation
-	for _, a := range allocs {
-		if a.EvalID == evalID {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+	return s.jobAllocsWhere(ws, eval.Namespace, eval.JobID, func(a *structs.Allocation) bool { return a.EvalID == evalID })
 }
 
 // AllocsByDeployment returns a deployment's allocations, found among its
@@ -195,13 +185,19 @@ func (s *StateStore) AllocsByDeployment(ws memdb.WatchSet, deploymentID string) 
 	if err != nil || d == nil {
 		return nil, err
 	}
-	allocs, err := s.AllocsByJob(ws, d.Namespace, d.JobID, true)
+	return s.jobAllocsWhere(ws, d.Namespace, d.JobID, func(a *structs.Allocation) bool { return a.DeploymentID == deploymentID })
+}
+
+// jobAllocsWhere returns the allocations of every incarnation of a job ID
+// that keep accepts.
+func (s *StateStore) jobAllocsWhere(ws memdb.WatchSet, namespace, jobID string, keep func(*structs.Allocation) bool) ([]*structs.Allocation, error) {
+	allocs, err := s.AllocsByJob(ws, namespace, jobID, true)
 	if err != nil {
 		return nil, err
 	}
 	var out []*structs.Allocation
 	for _, a := range allocs {
-		if a.DeploymentID == deploymentID {
+		if keep(a) {
 			out = append(out, a)
 		}
 	}

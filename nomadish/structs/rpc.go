@@ -1,6 +1,9 @@
 package structs
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // RPCInfo is what the RPC layer needs to know about any request to route
 // it: which region it is for, whether it only reads, and whether a
@@ -260,6 +263,27 @@ type NodeClientAllocsResponse struct {
 // MaxAllocsPerGet bounds the allocation IDs one Alloc.GetAllocs may ask
 // for; a client with more asks in several calls.
 const MaxAllocsPerGet = 1000
+
+// AllocsToFetch is the client's half of the allocation watch: given the
+// node's allocation list (NodeClientAllocsResponse.Allocs) and the
+// AllocModifyIndex of each allocation it last fetched, it forgets the
+// allocations no longer listed and returns, sorted, the IDs to fetch with
+// Alloc.GetAllocs: those new to it or changed since.
+func AllocsToFetch(list, fetched map[string]uint64) []string {
+	for id := range fetched {
+		if _, ok := list[id]; !ok {
+			delete(fetched, id)
+		}
+	}
+	var want []string
+	for id, modify := range list {
+		if last, ok := fetched[id]; !ok || modify > last {
+			want = append(want, id)
+		}
+	}
+	sort.Strings(want)
+	return want
+}
 
 // AllocsGetRequest asks for allocations in full by ID, for the client of
 // the node they run on, which proves itself with the node's SecretID.
