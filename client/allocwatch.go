@@ -66,8 +66,9 @@ func (c *Client) watchAllocations() {
 }
 
 // pullAllocs fetches with Alloc.GetAllocs the allocations of list whose
-// index is newer than the one last fetched (pulled, which it updates and
-// prunes to list), at most structs.MaxAllocsPerGet per call. The server
+// index is newer than the one last fetched (pulled, which it prunes to
+// list and, once everything came back, updates), at most
+// structs.MaxAllocsPerGet per call. The server
 // answering waits until it has reached the list's index. An allocation
 // missing from the answer, or older than listed, is an error, so that the
 // caller retries from the same query index rather than act on half a
@@ -104,12 +105,16 @@ func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64,
 			if a.AllocModifyIndex < list[a.ID] {
 				return nil, fmt.Errorf("server answered allocation %s at index %d, older than %d", a.ID, a.AllocModifyIndex, list[a.ID])
 			}
-			pulled[a.ID] = a.AllocModifyIndex
 			out = append(out, a)
 		}
 		if len(asked) > 0 {
 			return nil, fmt.Errorf("server did not return %d of the %d allocations asked for", len(asked), len(chunk))
 		}
+	}
+	// Only a complete answer counts as fetched: after a failure every
+	// allocation is asked for again and handed to runAllocs.
+	for _, a := range out {
+		pulled[a.ID] = a.AllocModifyIndex
 	}
 	return out, nil
 }

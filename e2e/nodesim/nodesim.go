@@ -427,10 +427,10 @@ func (s *Sim) pull(n *simNode, pool *rpcPool, index uint64, list, pulled map[str
 		if err := pool.call("Alloc.GetAllocs", req, &resp); err != nil {
 			return nil, err
 		}
-		for _, a := range resp.Allocs {
-			pulled[a.ID] = a.AllocModifyIndex
-		}
 		out = append(out, resp.Allocs...)
+	}
+	for _, a := range out {
+		pulled[a.ID] = a.AllocModifyIndex
 	}
 	return out, nil
 }

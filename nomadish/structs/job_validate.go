@@ -105,8 +105,12 @@ func (j *Job) Warnings() string {
 	var out []string
 	for _, tg := range j.TaskGroups {
 		if u := tg.Update; u != nil && u.Canary > 0 {
+			pace := "all at once"
+			if u.MaxParallel > 0 {
+				pace = fmt.Sprintf("%d allocation(s) at a time", u.MaxParallel)
+			}
 			out = append(out, fmt.Sprintf("* Group %q: canary = %d: canary deployments are not supported yet; "+
-				"the group is rolled out %d allocation(s) at a time without canaries (auto_promote has no effect)", tg.Name, u.Canary, max(u.MaxParallel, 1)))
+				"the group is rolled out %s without canaries (auto_promote has no effect)", tg.Name, u.Canary, pace))
 		}
 	}
 	return strings.Join(out, "\n")
