@@ -137,6 +137,29 @@ func TestFetchesOnlyNewAndChangedAllocations(t *testing.T) {
 	}
 }
 
+// An answer that leaves out an allocation asked for is not acted upon
+// half-way: after a back-off the client asks for everything again and
+// runs both allocations.
+func TestShortFetchIsRetriedWhole(t *testing.T) {
+	srv := newFakeServer(t)
+	clock := newFakeClock()
+	runners := newFakeRunners()
+	cfg := testConfig(t, clock, runners, srv.addr)
+	cfg.RetryBackoff, cfg.MaxRetryBackoff = 3*time.Second, 3*time.Second
+	c := newTestClient(t, cfg)
+	waitFor(t, "the registration", func() bool { return len(srv.registrations()) == 1 })
+
+	srv.mu.Lock()
+	srv.shortPulls = 1
+	srv.mu.Unlock()
+	srv.setAllocs(testAlloc("a1", c.NodeID()), testAlloc("a2", c.NodeID()))
+	clock.advanceWhenArmed(t, "the retry after the short answer", 3*time.Second)
+	waitFor(t, "runners for both allocations", func() bool { return runners.get("a1") != nil && runners.get("a2") != nil })
+	if got := srv.lastPull(); len(got) != 2 {
+		t.Fatalf("the retry asked for %v, want both allocations", got)
+	}
+}
+
 func TestAllocUpdatesAreCoalescedAndBatched(t *testing.T) {
 	srv := newFakeServer(t)
 	clock := newFakeClock()

@@ -47,6 +47,9 @@ type fakeServer struct {
 	updates    []*structs.AllocUpdateRequest
 	queries    []*structs.NodeSpecificRequest
 	pulls      []*structs.AllocsGetRequest
+	// shortPulls makes the next Alloc.GetAllocs answers leave out their
+	// last allocation, as a server that garbage-collected it would.
+	shortPulls int
 	allocs     map[string]*structs.Allocation
 	index      uint64
 	conns      []net.Conn
@@ -142,6 +145,19 @@ func (s *fakeServer) lastPull() []string {
 		return nil
 	}
 	return s.pulls[len(s.pulls)-1].AllocIDs
+}
+
+// setAllocs sets several allocations in one change.
+func (s *fakeServer) setAllocs(allocs ...*structs.Allocation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.index++
+	for _, a := range allocs {
+		a = a.Copy()
+		a.CreateIndex, a.ModifyIndex, a.AllocModifyIndex = s.index, s.index, s.index
+		s.allocs[a.ID] = a
+	}
+	s.cond.Broadcast()
 }
 
 func (s *fakeServer) deleteAlloc(id string) {
@@ -297,6 +313,10 @@ func (e *fakeAllocEndpoint) GetAllocs(args *structs.AllocsGetRequest, reply *str
 		if a := s.allocs[id]; a != nil {
 			reply.Allocs = append(reply.Allocs, a.Copy())
 		}
+	}
+	if s.shortPulls > 0 && len(reply.Allocs) > 0 {
+		s.shortPulls--
+		reply.Allocs = reply.Allocs[:len(reply.Allocs)-1]
 	}
 	reply.Index = s.index
 	return nil
