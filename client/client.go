@@ -13,6 +13,7 @@ import (
 
 	"github.com/nomadish/nomadish/client/allocrunner"
 	"github.com/nomadish/nomadish/client/artifact"
+	"github.com/nomadish/nomadish/client/hoststats"
 	"github.com/nomadish/nomadish/client/nodeid"
 	"github.com/nomadish/nomadish/client/pluginmanager"
 	"github.com/nomadish/nomadish/client/state"
@@ -54,6 +55,9 @@ type Client struct {
 	diskUsage func(path string) (float64, error)
 	// gcMu serializes garbage collections.
 	gcMu sync.Mutex
+	// hostStats is made on the first HostStats call (hoststats.go).
+	hostStatsOnce sync.Once
+	hostStats     *hoststats.Collector
 
 	mu sync.Mutex // guards the fields below
 	// node is the node as last fingerprinted; a change to it is

@@ -25,6 +25,12 @@ Usage: nomadish node status [options] [<node>]
   status, drain, resources, allocations and recent events, and with
   -verbose its attributes.
 
+  With -stats, also show how much of the machine is in use: the CPU
+  (the busy percentages of its cores, summed), memory, and the disk that
+  holds the allocation directory. Host statistics come from the client of
+  the agent the command talks to, so they are only available for that
+  agent's own node: use -self, or give that node's ID.
+
 ` + generalOptionsUsage() + `
 
 Node Status Options:
@@ -36,6 +42,10 @@ Node Status Options:
   -verbose
     Show full IDs, and the node's attributes and metadata.
 
+  -stats
+    Show the host's resource utilization. Only for the node of the agent
+    the command talks to.
+
   -json
     Print the node, or the list of nodes, as JSON.
 `)
@@ -46,10 +56,11 @@ func (c *NodeStatusCommand) Synopsis() string {
 }
 
 func (c *NodeStatusCommand) Run(args []string) int {
-	var verbose, asJSON, self bool
+	var verbose, asJSON, self, stats bool
 	f := c.FlagSet("node status")
 	f.BoolVar(&verbose, "verbose", false, "")
 	f.BoolVar(&self, "self", false, "")
+	f.BoolVar(&stats, "stats", false, "")
 	f.BoolVar(&asJSON, "json", false, "")
 	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
 		return code
@@ -59,6 +70,12 @@ func (c *NodeStatusCommand) Run(args []string) int {
 	}
 	if self && len(f.Args()) > 0 {
 		return c.usageError("-self and a node argument are exclusive", c.Help())
+	}
+	if stats && asJSON {
+		return c.usageError("-stats and -json are exclusive: for the host statistics as JSON, GET /v1/client/stats from the node's agent", c.Help())
+	}
+	if stats && !self && len(f.Args()) == 0 {
+		return c.usageError("-stats shows one node: give -self, or the ID of the node of the agent at -address", c.Help())
 	}
 	client, ok := c.client()
 	if !ok {
@@ -79,6 +96,9 @@ func (c *NodeStatusCommand) Run(args []string) int {
 	if !ok {
 		return exitError
 	}
+	if stats && !self && !c.isAgentNode(client, node) {
+		return exitError
+	}
 	allocs, _, err := client.Nodes().Allocations(node.ID, nil)
 	if err != nil {
 		c.apiError(fmt.Sprintf("listing the allocations of node %q", node.ID), err)
@@ -87,8 +107,72 @@ func (c *NodeStatusCommand) Run(args []string) int {
 	if asJSON {
 		return c.printJSON(node)
 	}
-	c.Ui.Output(formatNode(node, allocs, verbose, c.clockNow()))
+	out := formatNode(node, allocs, verbose, c.clockNow())
+	if stats {
+		hs, err := client.Nodes().Stats(node.ID, nil)
+		if err != nil {
+			c.apiError(fmt.Sprintf("reading the host statistics of node %q", node.ID), err)
+			return exitError
+		}
+		out += "\n\n" + formatHostStats(hs)
+	}
+	c.Ui.Output(out)
 	return exitOK
+}
+
+// isAgentNode reports whether node is the node of the agent's own client,
+// the only one whose host statistics the agent serves; if not it says so.
+func (c *NodeStatusCommand) isAgentNode(client *api.Client, node *api.Node) bool {
+	self, err := client.Agent().Self()
+	if err != nil {
+		c.apiError("querying the agent", err)
+		return false
+	}
+	if own := self.Stats["client"]["node_id"]; own != node.ID {
+		where := "runs no client"
+		if own != "" {
+			where = "is node " + own
+		}
+		hint := "point -address at that node's agent"
+		if node.HTTPAddr != "" {
+			hint = fmt.Sprintf("run with -self -address=http://%s", node.HTTPAddr)
+		}
+		c.Ui.Error(fmt.Sprintf("Host statistics are only available for the agent's own node, with -self; the agent at %s %s, not node %s: %s",
+			client.Address(), where, node.ID, hint))
+		return false
+	}
+	return true
+}
+
+// formatHostStats renders a client's host statistics as node status
+// -stats shows them: the cores' busy percentages summed (200% is two
+// cores fully busy), memory used of total, and the disk of the allocation
+// directory used of its size.
+func formatHostStats(hs *api.HostStats) string {
+	notMeasured := map[string]bool{}
+	for _, f := range hs.NotMeasured {
+		notMeasured[f] = true
+	}
+	cpu, mem, disk := "not measured", "not measured", "not measured"
+	if !notMeasured["CPU"] {
+		var sum float64
+		for _, s := range hs.CPU {
+			if s != nil {
+				sum += s.Total
+			}
+		}
+		cpu = fmt.Sprintf("%.1f%% of %d cores", sum, len(hs.CPU))
+		if len(hs.CPU) == 1 {
+			cpu = fmt.Sprintf("%.1f%% of 1 core", sum)
+		}
+	}
+	if m := hs.Memory; m != nil && !notMeasured["Memory"] {
+		mem = humanBytes(int64(m.Used)) + "/" + humanBytes(int64(m.Total))
+	}
+	if d := hs.AllocDirStats; d != nil && !notMeasured["AllocDirStats"] {
+		disk = humanBytes(int64(d.Used)) + "/" + humanBytes(int64(d.Size))
+	}
+	return "Host Resource Utilization\n" + formatList([]string{"CPU|Memory|Disk", cpu + "|" + mem + "|" + disk})
 }
 
 // selfNodeID asks the agent for its client's node ID.

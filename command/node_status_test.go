@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nomadish/nomadish/api"
@@ -105,5 +106,80 @@ func TestNodeStatusSelf(t *testing.T) {
 	meta, ui, _ = testMeta(t)
 	if code := (&NodeStatusCommand{Meta: meta}).Run([]string{"-address=" + f.URL, "-self"}); code != 1 || !strings.Contains(ui.ErrorWriter.String(), "runs no client") {
 		t.Fatalf("-self on a server-only agent: %d %s", code, ui.ErrorWriter.String())
+	}
+}
+
+// TestNodeStatusStats: -stats adds the host's utilization, from the
+// agent's own client; another node's is refused with a pointer to -self.
+func TestNodeStatusStats(t *testing.T) {
+	own, other := "4d2ba53b-0000-0000-0000-000000000001", "9f00aa11-0000-0000-0000-000000000002"
+	f := newFakeNodeAgent(t, fakeNode(own, "client-1"), fakeNode(other, "client-2"))
+	f.nodes[other].HTTPAddr = "10.0.0.2:4646"
+	nodeHandler := f.Server.Config.Handler
+	var mu sync.Mutex // guards statsQueries
+	var statsQueries []string
+	queries := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), statsQueries...)
+	}
+	f.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/agent/self":
+			json.NewEncoder(w).Encode(map[string]any{"stats": map[string]map[string]string{"client": {"node_id": own}}})
+		case "/v1/client/stats":
+			mu.Lock()
+			statsQueries = append(statsQueries, r.URL.RawQuery)
+			mu.Unlock()
+			json.NewEncoder(w).Encode(&api.HostStats{
+				Memory:        &api.HostMemoryStats{Total: 16 << 30, Used: 4 << 30},
+				CPU:           []*api.HostCPUStats{{CPU: "cpu0", Total: 25}, {CPU: "cpu1", Total: 15.5}},
+				AllocDirStats: &api.HostDiskStats{Device: "/dev/sda1", Mountpoint: "/", Size: 100 << 30, Used: 40 << 30},
+			})
+		default:
+			nodeHandler.ServeHTTP(w, r)
+		}
+	})
+	want := "Host Resource Utilization\n" + formatList([]string{"CPU|Memory|Disk", "40.5% of 2 cores|4.0 GiB/16.0 GiB|40.0 GiB/100.0 GiB"})
+
+	for _, args := range [][]string{{"-self", "-stats"}, {"-stats", "4d2b"}} {
+		meta, ui, _ := testMeta(t)
+		if code := (&NodeStatusCommand{Meta: meta}).Run(append([]string{"-address=" + f.URL}, args...)); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, ui.ErrorWriter.String())
+		}
+		out := ui.OutputWriter.String()
+		if !strings.Contains(out, "ID          = "+own) || !strings.Contains(out, want) {
+			t.Errorf("%v: output lacks the node or\n%s\n:\n%s", args, want, out)
+		}
+	}
+	if q := queries(); len(q) != 2 || q[0] != "node_id="+own {
+		t.Errorf("stats queries = %q", q)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-stats", "9f00"}, "Host statistics are only available for the agent's own node, with -self; the agent at " + f.URL +
+			" is node " + own + ", not node " + other + ": run with -self -address=http://10.0.0.2:4646"},
+		{[]string{"-stats"}, "-stats shows one node"},
+		{[]string{"-stats", "-json", "-self"}, "-stats and -json are exclusive"},
+	} {
+		meta, ui, _ := testMeta(t)
+		if code := (&NodeStatusCommand{Meta: meta}).Run(append([]string{"-address=" + f.URL}, tc.args...)); code != 1 || !strings.Contains(ui.ErrorWriter.String(), tc.err) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, ui.ErrorWriter.String(), tc.err)
+		}
+	}
+	if q := queries(); len(q) != 2 {
+		t.Errorf("refused runs still asked for stats: %q", q)
+	}
+}
+
+func TestFormatHostStatsNotMeasured(t *testing.T) {
+	got := formatHostStats(&api.HostStats{NotMeasured: []string{"Memory", "CPU", "DiskStats", "Uptime", "CPUTicksConsumed"},
+		AllocDirStats: &api.HostDiskStats{Size: 2048, Used: 1024}})
+	want := "Host Resource Utilization\n" + formatList([]string{"CPU|Memory|Disk", "not measured|not measured|1.0 KiB/2.0 KiB"})
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }

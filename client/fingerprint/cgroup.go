@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"bufio"
 	"errors"
+	"github.com/nomadish/nomadish/client/hoststats"
 	"os"
 	"strings"
 )
@@ -59,7 +60,7 @@ func cgroupFromMounts(req *Request) (version, mount string, err error) {
 		if len(fields) < 3 {
 			continue
 		}
-		mp, typ := unescapeMount(fields[1]), fields[2]
+		mp, typ := hoststats.UnescapeMount(fields[1]), fields[2]
 		switch {
 		case typ == "cgroup2" && (v2 == "" || mp == cgroupMount):
 			v2 = mp

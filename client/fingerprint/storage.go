@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/nomadish/nomadish/client/hoststats"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,11 +79,11 @@ func mountDevice(req *Request, dir string) (string, error) {
 		if len(fields) < 2 {
 			continue
 		}
-		mp := unescapeMount(fields[1])
+		mp := hoststats.UnescapeMount(fields[1])
 		if !within(dir, mp) || len(mp) <= best {
 			continue
 		}
-		dev, best = unescapeMount(fields[0]), len(mp)
+		dev, best = hoststats.UnescapeMount(fields[0]), len(mp)
 	}
 	return dev, sc.Err()
 }
@@ -93,24 +94,4 @@ func within(path, mp string) bool {
 		return strings.HasPrefix(path, "/")
 	}
 	return path == mp || strings.HasPrefix(path, mp+"/")
-}
-
-// unescapeMount undoes the octal escapes (\040 for a space) the kernel
-// writes in /proc/mounts fields.
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -73,16 +73,3 @@ func TestStorage_Errors(t *testing.T) {
 		t.Errorf("err = %v, want boom", err)
 	}
 }
-
-func TestUnescapeMount(t *testing.T) {
-	for in, want := range map[string]string{
-		`/a\040b`: "/a b",
-		`/plain`:  "/plain",
-		`/x\04`:   `/x\04`,
-		`/t\011x`: "/t\tx",
-	} {
-		if got := unescapeMount(in); got != want {
-			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"github.com/nomadish/nomadish/client"
 	"github.com/nomadish/nomadish/client/allocdir"
 	"github.com/nomadish/nomadish/client/allocrunner"
+	"github.com/nomadish/nomadish/client/hoststats"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -58,6 +59,7 @@ func (a *clientAdapter) NumAllocs() int      { return len(a.c.Allocations()) }
 func (a *clientAdapter) RPC(method string, args, reply interface{}) error {
 	return a.c.RPC(method, args, reply)
 }
+func (a *clientAdapter) HostStats() (*hoststats.HostStats, error) { return a.c.HostStats() }
 
 func (a *clientAdapter) Alloc(allocID string) (localAlloc, bool) {
 	ar, err := a.c.AllocRunner(allocID)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nomadish/nomadish/client/allocdir"
+	"github.com/nomadish/nomadish/client/hoststats"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -26,6 +27,10 @@ type fakeClient struct {
 	mu       sync.Mutex // guards the fields below
 	allocs   map[string]*fakeAlloc
 	shutdown int
+	// hostStats is what HostStats answers (fakeHostStats when nil), or
+	// hostStatsErr.
+	hostStats    *hoststats.HostStats
+	hostStatsErr error
 }
 
 func newFakeClient(t *testing.T, b *fakeBackend) *fakeClient {
@@ -54,6 +59,36 @@ func (c *fakeClient) Shutdown() error {
 	defer c.mu.Unlock()
 	c.shutdown++
 	return nil
+}
+func (c *fakeClient) HostStats() (*hoststats.HostStats, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hostStatsErr != nil {
+		return nil, c.hostStatsErr
+	}
+	if c.hostStats != nil {
+		return c.hostStats, nil
+	}
+	return fakeHostStats(), nil
+}
+
+// fakeHostStats is a two-core host with 16 GiB of memory, a quarter of
+// it used, and a 100 GiB disk holding the alloc dir, 40% used.
+func fakeHostStats() *hoststats.HostStats {
+	disk := &hoststats.HostDiskStats{Device: "/dev/sda1", Mountpoint: "/", Size: 100 << 30, Used: 40 << 30, Available: 60 << 30,
+		UsedPercent: 40, InodesUsedPercent: 10}
+	return &hoststats.HostStats{
+		Memory: &hoststats.HostMemoryStats{Total: 16 << 30, Available: 12 << 30, Used: 4 << 30, Free: 8 << 30},
+		CPU: []*hoststats.HostCPUStats{
+			{CPU: "cpu0", User: 20, System: 5, Idle: 75, Total: 25},
+			{CPU: "cpu1", User: 10, System: 5, Idle: 85, Total: 15},
+		},
+		DiskStats:        []*hoststats.HostDiskStats{disk},
+		AllocDirStats:    disk,
+		Uptime:           3600,
+		Timestamp:        sampleTime.UnixNano(),
+		CPUTicksConsumed: 800,
+	}
 }
 func (c *fakeClient) Alloc(id string) (localAlloc, bool) {
 	c.mu.Lock()

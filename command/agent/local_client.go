@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/nomadish/nomadish/client/hoststats"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -26,6 +27,8 @@ type localClient interface {
 	// the client does not hold it.
 	Alloc(allocID string) (localAlloc, bool)
 	NumAllocs() int
+	// HostStats is a snapshot of the machine the client runs on.
+	HostStats() (*hoststats.HostStats, error)
 	// Shutdown stops the client for an agent restart; tasks keep
 	// running.
 	Shutdown() error
