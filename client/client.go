@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -118,7 +119,7 @@ func New(cfg *Config) (*Client, error) {
 		cfg:          cfg,
 		logger:       cfg.Logger.Named("client"),
 		clock:        cfg.Clock,
-		allocRoot:    filepath.Join(cfg.DataDir, "alloc"),
+		allocRoot:    cfg.AllocDir,
 		getter:       &artifact.Getter{FileRoots: cfg.ArtifactFileRoots},
 		diskUsage:    diskUsage,
 		allocs:       map[string]*allocEntry{},
@@ -149,11 +150,16 @@ func New(cfg *Config) (*Client, error) {
 
 // start does New's work; on error abort undoes what was done.
 func (c *Client) start() error {
-	id, secret, err := nodeid.LoadOrCreate(c.cfg.DataDir)
+	id, secret, err := nodeid.LoadOrCreateIn(c.cfg.StateDir)
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
-	c.db, err = state.Open(filepath.Join(c.cfg.DataDir, "client", "state.db"))
+	// The allocation directory exists from the start: its disk is
+	// fingerprinted and watched by garbage collection.
+	if err := os.MkdirAll(c.allocRoot, 0o711); err != nil {
+		return fmt.Errorf("client: alloc_dir: %w", err)
+	}
+	c.db, err = state.Open(filepath.Join(c.cfg.StateDir, "state.db"))
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}

@@ -1,15 +1,19 @@
 package client
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/nomadish/nomadish/client/nodeid"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -125,6 +129,32 @@ func TestReregistersWhenTheServerForgetsTheNode(t *testing.T) {
 	waitFor(t, "a second registration", func() bool { return len(srv.registrations()) == 2 })
 	clock.advanceWhenArmed(t, "the heartbeat", fakeTTL)
 	waitFor(t, "a heartbeat", func() bool { return srv.heartbeatCount() == 1 })
+}
+
+// state_dir and alloc_dir move the node's identity and database, and
+// its allocation directories, out of the data dir.
+func TestStateAndAllocDirs(t *testing.T) {
+	srv := newFakeServer(t)
+	clock := newFakeClock()
+	runners := newFakeRunners()
+	cfg := testConfig(t, clock, runners, srv.addr)
+	cfg.StateDir, cfg.AllocDir = filepath.Join(t.TempDir(), "state"), filepath.Join(t.TempDir(), "allocs")
+	c := newTestClient(t, cfg)
+	waitFor(t, "the registration", func() bool { return len(srv.registrations()) == 1 })
+
+	for _, f := range []string{nodeid.IDFile, nodeid.SecretFile, "state.db"} {
+		if _, err := os.Stat(filepath.Join(cfg.StateDir, f)); err != nil {
+			t.Errorf("%s not in the state dir: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "client")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the data dir still holds client state: %v", err)
+	}
+	srv.setAlloc(testAlloc("a1", c.NodeID()))
+	waitFor(t, "a runner", func() bool { return runners.get("a1") != nil })
+	if got := runners.get("a1").cfg.AllocRoot; got != cfg.AllocDir {
+		t.Errorf("alloc root = %q, want the alloc dir %q", got, cfg.AllocDir)
+	}
 }
 
 func TestSameIdentityAcrossRestarts(t *testing.T) {

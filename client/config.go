@@ -51,6 +51,11 @@ type Config struct {
 	// the allocation directories (DataDir/alloc) and the plugins' own
 	// directories and reattach configs (DataDir/plugins).
 	DataDir string
+	// StateDir and AllocDir move the node identity and local state, and
+	// the allocation directories, elsewhere (default DataDir/client and
+	// DataDir/alloc). The disk the scheduler counts on is AllocDir's.
+	StateDir string
+	AllocDir string
 	// Servers are the RPC addresses (host:port) of servers to register
 	// with. The servers a registration answers with are used as well.
 	Servers []string
@@ -158,6 +163,21 @@ func (c *Config) withDefaults() (*Config, error) {
 		return nil, fmt.Errorf("client: data_dir %q: %w", out.DataDir, err)
 	}
 	out.DataDir = abs
+	for _, d := range []struct {
+		key  string
+		path *string
+		def  string
+	}{{"state_dir", &out.StateDir, "client"}, {"alloc_dir", &out.AllocDir, "alloc"}} {
+		if *d.path == "" {
+			*d.path = filepath.Join(out.DataDir, d.def)
+			continue
+		}
+		abs, err := filepath.Abs(*d.path)
+		if err != nil {
+			return nil, fmt.Errorf("client: %s %q: %w", d.key, *d.path, err)
+		}
+		*d.path = abs
+	}
 	if len(out.Servers) == 0 {
 		return nil, errors.New("client: at least one server address is required (client { servers = [\"host:4647\"] })")
 	}

@@ -56,9 +56,9 @@ func (c *Client) collect() {
 		done, live = done[1:], live-1
 	}
 	for len(done) > 0 && c.ctx.Err() == nil {
-		used, err := c.diskUsage(c.cfg.DataDir)
+		used, err := c.diskUsage(c.allocRoot)
 		if err != nil {
-			c.logger.Warn("cannot measure disk usage for garbage collection", "path", c.cfg.DataDir, "error", err)
+			c.logger.Warn("cannot measure disk usage for garbage collection", "path", c.allocRoot, "error", err)
 			return
 		}
 		if used <= c.cfg.GCDiskUsageThreshold {

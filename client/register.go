@@ -54,7 +54,7 @@ func (c *Client) buildNode(id, secret string) (*structs.Node, error) {
 	}
 	res, err := fingerprint.Run(c.ctx, &fingerprint.Config{
 		Request: fingerprint.Request{
-			DataDir:          c.cfg.DataDir,
+			DataDir:          c.allocRoot,
 			NetworkInterface: c.cfg.NetworkInterface,
 			CpuTotalCompute:  c.cfg.CpuTotalCompute,
 			Version:          c.cfg.Version,

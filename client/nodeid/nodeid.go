@@ -39,7 +39,15 @@ func LoadOrCreate(dataDir string) (id, secret string, err error) {
 	if dataDir == "" {
 		return "", "", errors.New("node identity: data dir is empty")
 	}
-	dir := filepath.Join(dataDir, "client")
+	return LoadOrCreateIn(filepath.Join(dataDir, "client"))
+}
+
+// LoadOrCreateIn is LoadOrCreate with the files directly in dir (the
+// client's state_dir).
+func LoadOrCreateIn(dir string) (id, secret string, err error) {
+	if dir == "" {
+		return "", "", errors.New("node identity: state dir is empty")
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("node identity: create %s: %w", dir, err)
 	}

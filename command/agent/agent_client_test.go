@@ -113,6 +113,8 @@ client {
   }
   network_interface = "eth1"
   cpu_total_compute = 8000
+  state_dir         = "/var/lib/nomadish-client"
+  alloc_dir         = "/srv/allocs"
   reserved {
     cpu            = 500
     memory         = 512
@@ -165,6 +167,9 @@ plugin "wasm" {
 	wantReserved := &structs.NodeReservedResources{Cpu: structs.NodeCpuResources{CpuShares: 500},
 		Memory: structs.NodeMemoryResources{MemoryMB: 512}, Disk: structs.NodeDiskResources{DiskMB: 1024},
 		Networks: structs.NodeReservedNetworkResources{ReservedHostPorts: "22,8000-8010"}}
+	if s.StateDir != "/var/lib/nomadish-client" || s.AllocDir != "/srv/allocs" {
+		t.Fatalf("state dir %q, alloc dir %q", s.StateDir, s.AllocDir)
+	}
 	if s.NetworkInterface != "eth1" || s.CpuTotalCompute != 8000 || !reflect.DeepEqual(s.Reserved, wantReserved) {
 		t.Fatalf("interface %q, compute %d, reserved %+v", s.NetworkInterface, s.CpuTotalCompute, s.Reserved)
 	}
@@ -189,10 +194,12 @@ func TestConfig_ClientValidation(t *testing.T) {
 	c.Client.HostVolumes = []*HostVolumeConfig{{Name: "v", Path: "rel"}, {Name: "v", Path: "/abs"}}
 	c.Client.Artifact = &ArtifactConfig{FileRoots: []string{"relative"}}
 	c.Client.CpuTotalCompute = -1
+	c.Client.AllocDir = "allocs"
 	c.Client.Reserved = &ReservedConfig{Memory: -5, ReservedPorts: "22,abc"}
 	err := c.Validate()
 	for _, want := range []string{
 		"client.cpu_total_compute: -1",
+		`client.alloc_dir: "allocs" must be an absolute path`,
 		"client.reserved.memory: -5 must be 0 or more",
 		"client.reserved.reserved_ports:",
 		`client.servers[0]: "nohostport" is not host:port`,

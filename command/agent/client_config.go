@@ -48,6 +48,14 @@ func (c *ClientConfig) validate() []string {
 			}
 		}
 	}
+	for _, d := range [][2]string{{"state_dir", c.StateDir}, {"alloc_dir", c.AllocDir}} {
+		if d[1] != "" && !filepath.IsAbs(d[1]) {
+			fail("client.%s: %q must be an absolute path", d[0], d[1])
+		}
+	}
+	if c.StateDir != "" && c.StateDir == c.AllocDir {
+		fail("client.state_dir and client.alloc_dir: both are %q; they must differ", c.StateDir)
+	}
 	if c.CpuTotalCompute < 0 {
 		fail("client.cpu_total_compute: %d must be 0 (fingerprint it) or more MHz", c.CpuTotalCompute)
 	}
@@ -95,6 +103,8 @@ func (c *Config) clientSettings(dataDir, serverRPC, httpAddr string, drivers []s
 		HostVolumes:          map[string]*structs.ClientHostVolumeConfig{},
 		GCMaxAllocs:          cc.GCMaxAllocs,
 		GCDiskUsageThreshold: cc.GCDiskUsageThreshold,
+		StateDir:             cc.StateDir,
+		AllocDir:             cc.AllocDir,
 		NetworkInterface:     cc.NetworkInterface,
 		CpuTotalCompute:      cc.CpuTotalCompute,
 		Logger:               logger,

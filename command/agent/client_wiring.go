@@ -21,6 +21,8 @@ func init() {
 func startRealClient(s *clientSettings) (localClient, error) {
 	c, err := client.New(&client.Config{
 		DataDir:              s.DataDir,
+		StateDir:             s.StateDir,
+		AllocDir:             s.AllocDir,
 		Servers:              s.Servers,
 		Region:               s.Region,
 		Datacenter:           s.Datacenter,

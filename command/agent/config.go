@@ -173,6 +173,10 @@ type ClientConfig struct {
 	CpuTotalCompute int64 `hcl:"cpu_total_compute,optional" json:"CpuTotalCompute"`
 	// Reserved is held back from scheduling for the host's own use.
 	Reserved *ReservedConfig `hcl:"reserved,block" json:"Reserved"`
+	// StateDir and AllocDir move the client's state (node identity,
+	// local database) and its allocation directories out of data_dir.
+	StateDir string `hcl:"state_dir,optional" json:"StateDir"`
+	AllocDir string `hcl:"alloc_dir,optional" json:"AllocDir"`
 }
 
 // ReservedConfig is the client's reserved block: resources of the host

@@ -70,7 +70,7 @@ var errPathEscapes = errors.New("path escapes the allocation directory")
 // clientSettings is what the agent hands the client to start it; it
 // mirrors client.Config field by field.
 type clientSettings struct {
-	DataDir                                           string
+	DataDir, StateDir, AllocDir                       string
 	Servers                                           []string
 	Region, Datacenter, NodeName, NodeClass, NodePool string
 	Meta                                              map[string]string
