@@ -3,6 +3,7 @@ package nomadish
 import (
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,13 +43,45 @@ const deploymentWatcherRetry = 5 * time.Second
 // Paused and blocked deployments keep their counts in step but do not
 // move. The watcher waits on watch sets of the deployments table and of
 // the running deployments' allocations, and on a timer for the nearest
-// progress deadline; it never polls. Canaries and promotion are not
+// progress deadline; it never polls. A deployment whose last judgement
+// wrote nothing is judged again only once something it read changed. Canaries and promotion are not
 // supported.
 type deploymentWatcher struct {
 	srv    *Server
 	logger hclog.Logger
 	// watchLoop runs pass; its start, stop and wake are this type's.
 	*watchLoop
+
+	// quiet holds, by deployment ID, the last judgement of each
+	// deployment that had nothing to write, with what it read; quietOf
+	// is the state store they were read from. Only pass uses them.
+	quiet   map[string]*quietJudgement
+	quietOf *state.StateStore
+	// afterPass, when set (tests), is told which deployments a pass
+	// judged.
+	afterPass atomic.Pointer[func(judged []string)]
+}
+
+// quietJudgement is a judgement that wrote nothing. While the deployment,
+// its job and the job's allocations stay as they were (none of ws's
+// channels has fired) and its progress deadline is still ahead, judging
+// it again would come to the same: the pass skips it.
+type quietJudgement struct {
+	modifyIndex uint64
+	ws          memdb.WatchSet
+	wakeAt      time.Time
+}
+
+// watchFired reports whether any channel of ws has fired.
+func watchFired(ws memdb.WatchSet) bool {
+	for ch := range ws {
+		select {
+		case <-ch:
+			return true
+		default:
+		}
+	}
+	return false
 }
 
 func newDeploymentWatcher(s *Server) *deploymentWatcher {
@@ -86,12 +119,38 @@ func (w *deploymentWatcher) pass(ws memdb.WatchSet) (next time.Time, failed bool
 	now := w.srv.clock().Now()
 	req := &structs.DeploymentProgressRequest{}
 	var reverts []revertTo
+	if w.quietOf != st {
+		w.quiet, w.quietOf = map[string]*quietJudgement{}, st
+	}
+	live := make(map[string]bool, len(active))
+	var judged []string
 	for _, d := range active {
-		out, err := w.judge(ws, st, d, now)
+		live[d.ID] = true
+		if q := w.quiet[d.ID]; q != nil && q.modifyIndex == d.ModifyIndex &&
+			(q.wakeAt.IsZero() || now.Before(q.wakeAt)) && !watchFired(q.ws) {
+			for ch := range q.ws {
+				ws.Add(ch)
+			}
+			if !q.wakeAt.IsZero() && (next.IsZero() || q.wakeAt.Before(next)) {
+				next = q.wakeAt
+			}
+			continue
+		}
+		delete(w.quiet, d.ID)
+		dws := memdb.NewWatchSet()
+		dws.Add(st.AbandonCh())
+		out, err := w.judge(dws, st, d, now)
+		for ch := range dws {
+			ws.Add(ch)
+		}
+		judged = append(judged, d.ID)
 		if err != nil {
 			w.logger.Error("judge deployment", "deployment_id", d.ID, "error", err)
 			failed = true
 			continue
+		}
+		if out.progress == nil && out.stable == nil && out.eval == nil && out.revert == nil {
+			w.quiet[d.ID] = &quietJudgement{modifyIndex: d.ModifyIndex, ws: dws, wakeAt: out.wakeAt}
 		}
 		if out.progress != nil {
 			req.Deployments = append(req.Deployments, out.progress)
@@ -108,6 +167,14 @@ func (w *deploymentWatcher) pass(ws memdb.WatchSet) (next time.Time, failed bool
 		if !out.wakeAt.IsZero() && (next.IsZero() || out.wakeAt.Before(next)) {
 			next = out.wakeAt
 		}
+	}
+	for id := range w.quiet {
+		if !live[id] {
+			delete(w.quiet, id)
+		}
+	}
+	if f := w.afterPass.Load(); f != nil {
+		(*f)(judged)
 	}
 	if len(req.Deployments)+len(req.StableJobs)+len(req.Evals) == 0 {
 		return next, failed

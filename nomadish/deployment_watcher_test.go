@@ -265,3 +265,49 @@ func TestDeploymentWatcherCountsAllocsUpdatedInPlace(t *testing.T) {
 		t.Fatalf("healthy %d, want the deployment's one and the in-place one", got.TaskGroups["web"].HealthyAllocs)
 	}
 }
+
+// A deployment whose last judgement wrote nothing is judged again only
+// when something it read changed: a health report for one job's
+// allocation has the watcher look at that job's deployment alone.
+func TestDeploymentWatcherJudgesOnlyWhatChanged(t *testing.T) {
+	s, clock := deploymentServer(t)
+	_, da := rollout(t, s, clock, rollingJob("a", false), false)
+	_, db := rollout(t, s, clock, rollingJob("b", false), false)
+
+	passes := make(chan []string, 100)
+	hook := func(judged []string) { passes <- judged }
+	s.deployments.afterPass.Store(&hook)
+	// Settle: one pass may still be judging both.
+	s.deployments.wake()
+	waitFor(t, 5*time.Second, func() error {
+		select {
+		case judged := <-passes:
+			if len(judged) == 0 {
+				return nil
+			}
+			return fmt.Errorf("pass judged %v; waiting for a quiet one", judged)
+		default:
+			s.deployments.wake()
+			return fmt.Errorf("no pass yet")
+		}
+	})
+
+	reportHealth(t, s, clock, "a-v1-0", true)
+	waitFor(t, 5*time.Second, func() error {
+		select {
+		case judged := <-passes:
+			for _, id := range judged {
+				if id == db.ID {
+					t.Fatalf("pass judged %v after a report on %s only", judged, da.ID)
+				}
+			}
+			if len(judged) == 1 && judged[0] == da.ID {
+				return nil
+			}
+			return fmt.Errorf("pass judged %v, waiting for %s", judged, da.ID)
+		default:
+			return fmt.Errorf("no pass yet")
+		}
+	})
+	waitDeployment(t, s, da.ID, "one healthy", func(d *structs.Deployment) bool { return d.TaskGroups["web"].HealthyAllocs == 1 })
+}
