@@ -176,8 +176,29 @@ Usage: nomadish node <subcommand> [options] [args]
 		"node eligibility": func() (cli.Command, error) { return &NodeEligibilityCommand{Meta: meta}, nil },
 		"node status":      func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta}, nil },
 
+		"deployment": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "deployment", synopsis: "Interact with deployments", help: `
+Usage: nomadish deployment <subcommand> [options] [args]
+
+  Inspect the rollouts of service jobs with an update block, and fail,
+  pause or resume them. For example:
+
+      $ nomadish deployment list
+      $ nomadish deployment status 8990cfbc
+      $ nomadish deployment pause 8990cfbc
+      $ nomadish deployment resume 8990cfbc
+      $ nomadish deployment fail 8990cfbc
+
+  Run "nomadish deployment <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"deployment fail":   func() (cli.Command, error) { return &DeploymentFailCommand{Meta: meta}, nil },
+		"deployment list":   func() (cli.Command, error) { return &DeploymentListCommand{Meta: meta}, nil },
+		"deployment pause":  func() (cli.Command, error) { return &DeploymentPauseCommand{Meta: meta}, nil },
+		"deployment resume": func() (cli.Command, error) { return &DeploymentResumeCommand{Meta: meta}, nil },
+		"deployment status": func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta}, nil },
+
 		// Future command families register here, each with a parent entry
-		// like "job" above: "eval status", "deployment status".
+		// like "job" above: "eval status".
 
 		"version": func() (cli.Command, error) { return &VersionCommand{Ui: ui}, nil },
 	}

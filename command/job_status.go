@@ -262,8 +262,18 @@ func formatDeployment(d *api.Deployment, verbose bool) string {
 		"Status|" + d.Status,
 		"Description|" + d.StatusDescription,
 	}))
+	if groups := formatDeploymentGroups(d); groups != "" {
+		b.WriteString("\n\n" + groups)
+	}
+	return b.String()
+}
+
+// formatDeploymentGroups renders the "Deployed" table of a deployment's
+// per-group progress, with canary columns when any group has canaries;
+// "" when it has no groups. job status and deployment status share it.
+func formatDeploymentGroups(d *api.Deployment) string {
 	if len(d.TaskGroups) == 0 {
-		return b.String()
+		return ""
 	}
 	groups := make([]string, 0, len(d.TaskGroups))
 	canaries := false
@@ -285,7 +295,5 @@ func formatDeployment(d *api.Deployment, verbose bool) string {
 			rows = append(rows, fmt.Sprintf("%s|%d|%d|%d|%d", g, st.DesiredTotal, st.PlacedAllocs, st.HealthyAllocs, st.UnhealthyAllocs))
 		}
 	}
-	b.WriteString("\n\nDeployed\n")
-	b.WriteString(formatList(rows))
-	return b.String()
+	return "Deployed\n" + formatList(rows)
 }

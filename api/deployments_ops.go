@@ -1,0 +1,56 @@
+package api
+
+import "net/url"
+
+// DeploymentUpdateResponse answers a change to a deployment's status
+// (fail, pause, resume). EvalID is empty when the change needs no
+// evaluation (pausing); RevertedJobVersion is set when failing the
+// deployment reverted its job to an earlier, stable version.
+type DeploymentUpdateResponse struct {
+	EvalID                string
+	EvalCreateIndex       uint64
+	DeploymentModifyIndex uint64
+	RevertedJobVersion    *uint64
+	Index                 uint64
+}
+
+// deploymentPauseRequest is the body of PUT /v1/deployment/pause/:id.
+type deploymentPauseRequest struct {
+	DeploymentID string
+	Pause        bool
+}
+
+// Allocations lists the allocations placed for the deployment with the
+// exact ID id. An unknown deployment is a 404 (see IsNotFound).
+func (d *Deployments) Allocations(id string, q *QueryOptions) ([]*AllocationListStub, *QueryMeta, error) {
+	var resp []*AllocationListStub
+	qm, err := d.client.query("/v1/deployment/allocations/"+url.PathEscape(id), &resp, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, qm, nil
+}
+
+// Fail marks an active deployment failed; when a group has auto_revert
+// the job is also reverted to its latest stable version. A deployment
+// that has already ended is refused with a 400.
+func (d *Deployments) Fail(id string, w *WriteOptions) (*DeploymentUpdateResponse, *WriteMeta, error) {
+	var resp DeploymentUpdateResponse
+	wm, err := d.client.put("/v1/deployment/fail/"+url.PathEscape(id), nil, &resp, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &resp, wm, nil
+}
+
+// Pause pauses an active deployment (pause true) or resumes a paused one
+// (pause false). A deployment that has already ended is refused with a
+// 400.
+func (d *Deployments) Pause(id string, pause bool, w *WriteOptions) (*DeploymentUpdateResponse, *WriteMeta, error) {
+	var resp DeploymentUpdateResponse
+	wm, err := d.client.put("/v1/deployment/pause/"+url.PathEscape(id), &deploymentPauseRequest{DeploymentID: id, Pause: pause}, &resp, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &resp, wm, nil
+}
