@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,10 +18,8 @@ import (
 // take full IDs, bad task names are 400s listing the tasks, paths may
 // not leave the allocation directory.
 type fakeAllocAgent struct {
-	*httptest.Server
+	fakeHTTP
 
-	mu     sync.Mutex // guards the fields below
-	index  uint64
 	allocs map[string]*api.Allocation
 	// logs are the log streams by "alloc/task/stdout".
 	logs map[string]string
@@ -33,13 +29,12 @@ type fakeAllocAgent struct {
 	// appended is what a followed file stream sees appended to the file.
 	appended string
 	nodeID   string // of /v1/agent/self; "" when the agent runs no client
-	requests []string
 	bodies   []string
 }
 
 func newFakeAllocAgent(t *testing.T, allocs ...*api.Allocation) *fakeAllocAgent {
 	t.Helper()
-	f := &fakeAllocAgent{index: 30, allocs: map[string]*api.Allocation{}, logs: map[string]string{}, files: map[string]string{}}
+	f := &fakeAllocAgent{allocs: map[string]*api.Allocation{}, logs: map[string]string{}, files: map[string]string{}}
 	for _, a := range allocs {
 		f.allocs[a.ID] = a
 	}
@@ -89,21 +84,9 @@ func newFakeAllocAgent(t *testing.T, allocs ...*api.Allocation) *fakeAllocAgent 
 		}
 		f.reply(w, map[string]any{"config": map[string]any{}, "stats": stats})
 	})
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
-		f.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.Close)
+	f.index = 30
+	f.serve(t, mux)
 	return f
-}
-
-func (f *fakeAllocAgent) reply(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Nomad-Index", strconv.FormatUint(f.index, 10))
-	w.Header().Set("X-Nomad-KnownLeader", "true")
-	json.NewEncoder(w).Encode(v)
 }
 
 func (f *fakeAllocAgent) list(w http.ResponseWriter, r *http.Request) {

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nomadish/nomadish/api"
@@ -21,22 +18,19 @@ import (
 // auto_revert reverts its job to revertTo, pausing creates no evaluation
 // and failing or resuming creates one.
 type fakeDeploymentAgent struct {
-	*httptest.Server
+	fakeHTTP
 
-	mu          sync.Mutex // guards the fields below
-	index       uint64
 	deployments map[string]*api.Deployment
 	// revertTo is the job version a failed auto_revert deployment goes
 	// back to.
 	revertTo uint64
 	nextEval int
-	requests []string
 	bodies   []string
 }
 
 func newFakeDeploymentAgent(t *testing.T, deps ...*api.Deployment) *fakeDeploymentAgent {
 	t.Helper()
-	f := &fakeDeploymentAgent{index: 50, deployments: map[string]*api.Deployment{}}
+	f := &fakeDeploymentAgent{deployments: map[string]*api.Deployment{}}
 	for _, d := range deps {
 		f.deployments[d.ID] = d
 	}
@@ -45,22 +39,9 @@ func newFakeDeploymentAgent(t *testing.T, deps ...*api.Deployment) *fakeDeployme
 	mux.HandleFunc("GET /v1/deployment/{id}", f.get)
 	mux.HandleFunc("PUT /v1/deployment/fail/{id}", f.fail)
 	mux.HandleFunc("PUT /v1/deployment/pause/{id}", f.pause)
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
-		f.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.Close)
+	f.index = 50
+	f.serve(t, mux)
 	return f
-}
-
-func (f *fakeDeploymentAgent) reply(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Nomad-Index", strconv.FormatUint(f.index, 10))
-	w.Header().Set("X-Nomad-KnownLeader", "true")
-	w.Header().Set("X-Nomad-LastContact", "0")
-	json.NewEncoder(w).Encode(v)
 }
 
 func (f *fakeDeploymentAgent) list(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,13 +21,10 @@ import (
 // index on every write and answers with Nomad-shaped JSON and headers.
 // Tests set its fields before running a command and inspect them after.
 type fakeAgent struct {
-	*httptest.Server
-	t *testing.T
+	fakeHTTP // index: the fake Raft index, bumped on every write
+	t        *testing.T
 
-	mu sync.Mutex // guards the fields below
-	// index is the fake Raft index, bumped on every write.
-	index uint64
-	jobs  map[string]*api.Job
+	jobs map[string]*api.Job
 	// summaries and allocs are per job ID.
 	summaries map[string]*api.JobSummary
 	allocs    map[string][]*api.AllocationListStub
@@ -60,9 +58,8 @@ type fakeAgent struct {
 	raft       *api.RaftConfiguration
 	joinResult string // body of PUT /v1/agent/join
 
-	// requests records "METHOD /path?query" of every request.
-	requests []string
-	// bodies records the body of every write.
+	// bodies records the body of every write (fakeHTTP.requests has
+	// "METHOD /path?query" of every request).
 	bodies []string
 }
 
@@ -76,7 +73,6 @@ func newFakeAgent(t *testing.T) *fakeAgent {
 	t.Helper()
 	f := &fakeAgent{
 		t:         t,
-		index:     10,
 		jobs:      map[string]*api.Job{},
 		summaries: map[string]*api.JobSummary{},
 		allocs:    map[string][]*api.AllocationListStub{},
@@ -87,6 +83,7 @@ func newFakeAgent(t *testing.T) *fakeAgent {
 
 		deployments: map[string]*api.Deployment{},
 	}
+	f.index = 10
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/jobs", f.listJobs)
 	mux.HandleFunc("PUT /v1/jobs", f.registerJob)
@@ -109,24 +106,8 @@ func newFakeAgent(t *testing.T) *fakeAgent {
 	mux.HandleFunc("PUT /v1/agent/join", f.join)
 	mux.HandleFunc("GET /v1/status/leader", f.getLeader)
 	mux.HandleFunc("GET /v1/operator/raft/configuration", f.getRaft)
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
-		f.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.Close)
+	f.serve(t, mux)
 	return f
-}
-
-func (f *fakeAgent) reply(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Nomad-Index", fmt.Sprint(f.index))
-	w.Header().Set("X-Nomad-KnownLeader", "true")
-	w.Header().Set("X-Nomad-LastContact", "0")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		f.t.Errorf("fake agent: encode: %v", err)
-	}
 }
 
 func (f *fakeAgent) listJobs(w http.ResponseWriter, r *http.Request) {
@@ -549,4 +530,35 @@ func (f *fakeAgent) addJob(job *api.Job) {
 func testJob(id string, count int) *api.Job {
 	return &api.Job{ID: id, Name: id, Type: api.JobTypeService, Priority: 50, Status: "running",
 		TaskGroups: []*api.TaskGroup{{Name: "frontend", Count: count, Tasks: []*api.Task{{Name: "server", Driver: "mock"}}}}}
+}
+
+// fakeHTTP is what the command tests' fake agents share: the test server,
+// which records "METHOD /path?query" of every request, and JSON answers
+// that carry the fake's index in Nomad's headers. mu also guards the
+// embedding fake's own fields.
+type fakeHTTP struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	index    uint64
+	requests []string
+}
+
+// serve starts the test server on mux, closed when the test ends.
+func (f *fakeHTTP) serve(t *testing.T, mux *http.ServeMux) {
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
+		f.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.Close)
+}
+
+func (f *fakeHTTP) reply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Nomad-Index", strconv.FormatUint(f.index, 10))
+	w.Header().Set("X-Nomad-KnownLeader", "true")
+	w.Header().Set("X-Nomad-LastContact", "0")
+	_ = json.NewEncoder(w).Encode(v)
 }

@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nomadish/nomadish/api"
@@ -19,20 +16,17 @@ import (
 // eligible again. A drain completes after drainReads blocking reads of the
 // node, so monitors see it progress.
 type fakeNodeAgent struct {
-	*httptest.Server
+	fakeHTTP
 
-	mu         sync.Mutex // guards the fields below
-	index      uint64
 	nodes      map[string]*api.Node
 	allocs     map[string][]*api.Allocation
 	drainReads int
-	requests   []string
 	bodies     []string
 }
 
 func newFakeNodeAgent(t *testing.T, nodes ...*api.Node) *fakeNodeAgent {
 	t.Helper()
-	f := &fakeNodeAgent{index: 20, nodes: map[string]*api.Node{}, allocs: map[string][]*api.Allocation{}}
+	f := &fakeNodeAgent{nodes: map[string]*api.Node{}, allocs: map[string][]*api.Allocation{}}
 	for _, n := range nodes {
 		f.nodes[n.ID] = n
 	}
@@ -42,22 +36,9 @@ func newFakeNodeAgent(t *testing.T, nodes ...*api.Node) *fakeNodeAgent {
 	mux.HandleFunc("GET /v1/node/{id}/allocations", f.nodeAllocs)
 	mux.HandleFunc("POST /v1/node/{id}/eligibility", f.eligibility)
 	mux.HandleFunc("POST /v1/node/{id}/drain", f.drain)
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
-		f.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.Close)
+	f.index = 20
+	f.serve(t, mux)
 	return f
-}
-
-func (f *fakeNodeAgent) reply(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Nomad-Index", strconv.FormatUint(f.index, 10))
-	w.Header().Set("X-Nomad-KnownLeader", "true")
-	w.Header().Set("X-Nomad-LastContact", "0")
-	json.NewEncoder(w).Encode(v)
 }
 
 func (f *fakeNodeAgent) list(w http.ResponseWriter, r *http.Request) {
