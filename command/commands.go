@@ -180,8 +180,9 @@ Usage: nomadish node <subcommand> [options] [args]
 			return &parentCommand{ui: ui, name: "deployment", synopsis: "Interact with deployments", help: `
 Usage: nomadish deployment <subcommand> [options] [args]
 
-  Inspect the rollouts of service jobs with an update block, and fail,
-  pause or resume them. For example:
+  Inspect the rollouts of service jobs (each version of a service job is
+  rolled out as a deployment), and fail, pause or resume them. For
+  example:
 
       $ nomadish deployment list
       $ nomadish deployment status 8990cfbc

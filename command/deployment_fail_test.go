@@ -58,7 +58,7 @@ func TestDeploymentFailUsageAndLookupErrors(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{nil, "takes one argument, a deployment ID or prefix; got 0"},
+		{nil, "takes one argument, a deployment ID or prefix; got none"},
 		{[]string{"8990", "extra"}, "takes one argument, a deployment ID or prefix; got 2: 8990 extra"},
 		{[]string{"-bogus", "8990"}, "flag provided but not defined: -bogus"},
 		{[]string{"ffff"}, `No deployment(s) with prefix or ID "ffff" found`},

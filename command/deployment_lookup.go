@@ -25,10 +25,7 @@ func (m *Meta) resolveDeployment(client *api.Client, id string) (*api.Deployment
 
 // deploymentIDArg checks that args is exactly one deployment ID.
 func deploymentIDArg(args []string) (string, string) {
-	if len(args) != 1 {
-		return "", fmt.Sprintf("This command takes one argument, a deployment ID or prefix; got %d: %s", len(args), strings.Join(args, " "))
-	}
-	return args[0], ""
+	return oneArg("a deployment ID or prefix", args)
 }
 
 // deploymentChangeError reports a refused fail, pause or resume. A 4xx is

@@ -72,9 +72,16 @@ func capitalize(s string) string {
 }
 
 // nodeIDArg checks that args is exactly one node ID.
-func nodeIDArg(args []string) (string, string) {
-	if len(args) != 1 {
-		return "", fmt.Sprintf("This command takes one argument, a node ID or prefix; got %d: %s", len(args), strings.Join(args, " "))
+func nodeIDArg(args []string) (string, string) { return oneArg("a node ID or prefix", args) }
+
+// oneArg returns the only argument, or the problem: how many there were,
+// and which.
+func oneArg(what string, args []string) (string, string) {
+	switch len(args) {
+	case 1:
+		return args[0], ""
+	case 0:
+		return "", fmt.Sprintf("This command takes one argument, %s; got none", what)
 	}
-	return args[0], ""
+	return "", fmt.Sprintf("This command takes one argument, %s; got %d: %s", what, len(args), strings.Join(args, " "))
 }
