@@ -55,14 +55,11 @@ func TestWithServerPluginKilledIsRelaunched(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var pid int
+	// startClient kills the relaunched plugin at cleanup too.
 	waitFor(t, "the plugin to be relaunched", func() bool {
 		rc2, ok := c.plugins.ReattachConfig("mock")
-		pid = rc2.Pid
 		return ok && rc2.Pid > 0 && rc2.Pid != rc.Pid
 	})
-	// startClient kills the first plugin at cleanup; this one too.
-	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 
 	var a *structs.Allocation
 	waitFor(t, "the restarted task to run again with a restart counted", func() bool {

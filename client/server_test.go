@@ -132,14 +132,16 @@ func startClient(t *testing.T, cfg *Config) *Client {
 		}
 	}
 	t.Cleanup(func() {
-		// A plugin relaunched during the test (its health check failed
-		// on a loaded machine) has a new PID: kill that one too.
+		// A plugin relaunched during the test (killed by the test, or
+		// its health check failed on a loaded machine) has a new PID:
+		// read the PIDs again once Shutdown has stopped the health
+		// checks, so that none is relaunched after they are read.
+		_ = c.Shutdown()
 		for _, d := range cfg.Drivers {
 			if rc, ok := c.plugins.ReattachConfig(d); ok {
 				pids = append(pids, rc.Pid)
 			}
 		}
-		_ = c.Shutdown()
 		for _, pid := range pids {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
