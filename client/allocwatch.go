@@ -41,8 +41,9 @@ func (c *Client) watchAllocations() {
 		timeout := c.cfg.RPCTimeout + blockingWait(req)
 		err := c.servers.call("Node.GetClientAllocs", req, &resp, timeout)
 		var fetched []*structs.Allocation
+		var undeliverable []*structs.UndeliverableAlloc
 		if err == nil && resp.Index > index {
-			fetched, err = c.pullAllocs(secret, resp.Index, resp.Allocs, pulled)
+			fetched, undeliverable, err = c.pullAllocs(secret, resp.Index, resp.Allocs, pulled)
 		}
 		if err != nil {
 			if c.ctx.Err() != nil {
@@ -62,6 +63,7 @@ func (c *Client) watchAllocations() {
 		}
 		index = resp.Index
 		c.runAllocs(resp.Allocs, fetched)
+		c.failUndeliverable(undeliverable)
 	}
 }
 
@@ -72,10 +74,13 @@ func (c *Client) watchAllocations() {
 // answering waits until it has reached the list's index. An allocation
 // missing from the answer, or older than listed, is an error, so that the
 // caller retries from the same query index rather than act on half a
-// change.
-func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64, pulled map[string]uint64) ([]*structs.Allocation, error) {
+// change. One the server could not send (it would not decode here) comes
+// back in the second list, to be failed; it counts as fetched, so it is
+// not asked for again until it changes.
+func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64, pulled map[string]uint64) ([]*structs.Allocation, []*structs.UndeliverableAlloc, error) {
 	want := structs.AllocsToFetch(list, pulled)
 	var out []*structs.Allocation
+	var undeliverable []*structs.UndeliverableAlloc
 	for len(want) > 0 {
 		chunk := want[:min(len(want), structs.MaxAllocsPerGet)]
 		want = want[len(chunk):]
@@ -91,7 +96,7 @@ func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64,
 		}
 		var resp structs.AllocsGetResponse
 		if err := c.servers.call("Alloc.GetAllocs", req, &resp, c.cfg.RPCTimeout+blockingWait(req)); err != nil {
-			return nil, fmt.Errorf("fetching %d allocations: %w", len(chunk), err)
+			return nil, nil, fmt.Errorf("fetching %d allocations: %w", len(chunk), err)
 		}
 		asked := make(map[string]bool, len(chunk))
 		for _, id := range chunk {
@@ -103,12 +108,22 @@ func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64,
 			}
 			delete(asked, a.ID)
 			if a.AllocModifyIndex < list[a.ID] {
-				return nil, fmt.Errorf("server answered allocation %s at index %d, older than %d", a.ID, a.AllocModifyIndex, list[a.ID])
+				return nil, nil, fmt.Errorf("server answered allocation %s at index %d, older than %d", a.ID, a.AllocModifyIndex, list[a.ID])
 			}
 			out = append(out, a)
 		}
+		for _, u := range resp.Undeliverable {
+			if u == nil || !asked[u.ID] {
+				continue
+			}
+			delete(asked, u.ID)
+			if u.AllocModifyIndex < list[u.ID] {
+				return nil, nil, fmt.Errorf("server answered allocation %s at index %d, older than %d", u.ID, u.AllocModifyIndex, list[u.ID])
+			}
+			undeliverable = append(undeliverable, u)
+		}
 		if len(asked) > 0 {
-			return nil, fmt.Errorf("server did not return %d of the %d allocations asked for", len(asked), len(chunk))
+			return nil, nil, fmt.Errorf("server did not return %d of the %d allocations asked for", len(asked), len(chunk))
 		}
 	}
 	// Only a complete answer counts as fetched: after a failure every
@@ -116,7 +131,10 @@ func (c *Client) pullAllocs(secret string, index uint64, list map[string]uint64,
 	for _, a := range out {
 		pulled[a.ID] = a.AllocModifyIndex
 	}
-	return out, nil
+	for _, u := range undeliverable {
+		pulled[u.ID] = u.AllocModifyIndex
+	}
+	return out, undeliverable, nil
 }
 
 // runAllocs brings the runners in line with the servers' view of the

@@ -301,7 +301,9 @@ func (e *fakeNodeEndpoint) GetClientAllocs(args *structs.NodeSpecificRequest, re
 }
 
 // fakeAllocEndpoint answers Alloc.GetAllocs from the fakeServer's
-// allocations, as a server that is never behind.
+// allocations, as a server that is never behind. Like a real server it
+// lists an allocation whose job would not decode on the client in
+// Undeliverable instead.
 type fakeAllocEndpoint struct{ s *fakeServer }
 
 func (e *fakeAllocEndpoint) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsGetResponse) error {
@@ -311,6 +313,10 @@ func (e *fakeAllocEndpoint) GetAllocs(args *structs.AllocsGetRequest, reply *str
 	s.pulls = append(s.pulls, args)
 	for _, id := range args.AllocIDs {
 		if a := s.allocs[id]; a != nil {
+			if err := a.Job.DeliveryProblem(); err != nil {
+				reply.Undeliverable = append(reply.Undeliverable, a.Undeliverable(err.Error()))
+				continue
+			}
 			reply.Allocs = append(reply.Allocs, a.Copy())
 		}
 	}

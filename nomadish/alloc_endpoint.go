@@ -72,7 +72,12 @@ func (a *Alloc) GetAlloc(args *structs.AllocSpecificRequest, reply *structs.Sing
 // for must run on the node whose secret the request carries. With a
 // MinQueryIndex it blocks until this server's allocations have passed it,
 // so a client whose list came from a server further ahead is not sent
-// older versions.
+// older versions. An allocation that would not decode on the client (its
+// job's task Config nests past the codec's limit, which a job stored by an
+// older version may) is listed in Undeliverable with the reason instead of
+// being sent, so that it cannot make the whole answer fail and keep the
+// node from every other allocation; the client fails it. Each distinct job
+// is checked once per request, with a walk that does not allocate.
 func (a *Alloc) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsGetResponse) error {
 	if done, err := a.srv.forward("Alloc.GetAllocs", args, args, reply); done {
 		return err
@@ -88,7 +93,9 @@ func (a *Alloc) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsG
 		queryMeta: &reply.QueryMeta,
 		run: func(ws memdb.WatchSet, st *state.StateStore) error {
 			allocs := make([]*structs.Allocation, 0, len(args.AllocIDs))
+			var undeliverable []*structs.UndeliverableAlloc
 			checked := map[string]bool{}
+			jobProblems := map[*structs.Job]error{}
 			for _, id := range args.AllocIDs {
 				alloc, err := st.AllocByID(ws, id)
 				if err != nil {
@@ -110,9 +117,22 @@ func (a *Alloc) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsG
 					}
 					checked[alloc.NodeID] = true
 				}
+				problem, seen := jobProblems[alloc.Job]
+				if !seen {
+					problem = alloc.Job.DeliveryProblem()
+					jobProblems[alloc.Job] = problem
+					if problem != nil {
+						a.logger.Warn("allocations of a job cannot be sent to their client", "job_id", alloc.JobID, "node_id", alloc.NodeID, "error", problem)
+					}
+				}
+				if problem != nil {
+					undeliverable = append(undeliverable, alloc.Undeliverable(problem.Error()))
+					continue
+				}
 				allocs = append(allocs, alloc)
 			}
 			reply.Allocs = allocs
+			reply.Undeliverable = undeliverable
 			return setTableIndex(st, &reply.QueryMeta, "allocs")
 		},
 	})

@@ -149,7 +149,7 @@ func (s *Server) respondUncommitted(p *pendingPlan, result *structs.PlanResult, 
 // dispatchPlan sends the plan's results to Raft and answers the submitter
 // when they commit.
 func (s *Server) dispatchPlan(p *pendingPlan, result *structs.PlanResult, req *structs.ApplyPlanResultsRequest) (*planInFlight, error) {
-	buf, err := structs.Encode(structs.ApplyPlanResultsRequestType, req)
+	buf, err := encodePlanResults(req)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 	"github.com/nomadish/nomadish/scheduler"
 )
@@ -91,6 +92,7 @@ func (s *Server) planDryRun(job *structs.Job) (out *dryRunPlanner, err error) {
 	sched := factory(s.logger.Named("plan_dry_run"), snap, planner)
 	defer func() {
 		if r := recover(); r != nil {
+			panics.Recovered(s.logger, "plan", "dry-run plan of job "+job.ID, r)
 			out, err = nil, fmt.Errorf("%w: %v", errSchedulerPanic, r)
 		}
 	}()

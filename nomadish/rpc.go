@@ -123,7 +123,7 @@ func (s *Server) handleMultiplex(conn net.Conn) {
 // serveCodec serves net/rpc over one byte stream until it closes.
 func (s *Server) serveCodec(rwc io.ReadWriteCloser) {
 	codec := &meteredCodec{ServerCodec: msgpackrpc.NewCodecFromHandle(true, true, rwc, structs.MsgpackHandle)}
-	s.rpcServer.ServeCodec(codec)
+	s.serveConcurrent(codec)
 }
 
 // meteredCodec counts requests as they arrive.
@@ -152,7 +152,7 @@ func yamuxConfig(logger hclog.Logger) *yamux.Config {
 func (s *Server) RPC(method string, args, reply interface{}) error {
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "rpc", "inmem"}, time.Now(), []metrics.Label{{Name: "method", Value: method}})
 	codec := &inmemCodec{method: method, args: args, reply: reply}
-	if err := s.rpcServer.ServeRequest(codec); err != nil && codec.err == nil {
+	if err := s.serveInmem(codec); err != nil && codec.err == nil {
 		return err
 	}
 	return codec.err
@@ -220,11 +220,13 @@ func (c *inmemCodec) Close() error { return nil }
 
 // raftApply encodes msg as a Raft entry of type t and applies it, waiting
 // at most RaftTimeout for it to be committed and applied. It returns the
-// FSM's response; an error the FSM returned comes back as err.
+// FSM's response; an error the FSM returned comes back as err. An entry
+// that would not decode on the servers is refused before Raft sees it
+// (encodeEntry).
 func (s *Server) raftApply(t structs.MessageType, msg interface{}) (resp interface{}, index uint64, err error) {
-	buf, err := structs.Encode(t, msg)
+	buf, err := encodeEntry(t, msg)
 	if err != nil {
-		return nil, 0, fmt.Errorf("raft apply %s: %w", t, err)
+		return nil, 0, err
 	}
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "raft", "apply"}, time.Now(), []metrics.Label{{Name: "type", Value: t.String()}})
 	future := s.raft.Apply(buf, s.config.RaftTimeout)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 	"github.com/nomadish/nomadish/scheduler"
 )
@@ -214,6 +215,7 @@ type panicScheduler struct{}
 func (panicScheduler) Process(*structs.Evaluation) error { panic("boom from a test scheduler") }
 
 func TestScheduling_SchedulerPanicFailsEval(t *testing.T) {
+	panics.Allow(t)
 	s := schedServer(t, func(c *Config) {
 		c.SchedulerFactories = map[string]scheduler.Factory{
 			structs.JobTypeBatch: func(hclog.Logger, scheduler.State, scheduler.Planner) scheduler.Scheduler {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/memberlist"
 	"github.com/hashicorp/raft"
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -18,7 +19,9 @@ import (
 // are tested without depending on the job/node endpoints.
 func TestMain(m *testing.M) {
 	endpoints = append(endpoints, endpoint{"Test", func(s *Server, l hclog.Logger) interface{} { return &testEndpoint{srv: s} }})
-	os.Exit(m.Run())
+	// A panic recovered in any test that did not provoke it (panics.Allow)
+	// fails the package: each is a bug.
+	os.Exit(panics.CheckMain(m))
 }
 
 // testEndpoint writes a node through forward and raftApply, the way the

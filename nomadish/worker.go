@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	metrics "github.com/hashicorp/go-metrics"
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 	"github.com/nomadish/nomadish/scheduler"
 )
@@ -183,7 +183,7 @@ func (w *worker) invokeScheduler(snap scheduler.State, eval *structs.Evaluation,
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				logger.Error("scheduler panicked; failing the evaluation", "panic", r, "stack", string(debug.Stack()))
+				panics.Recovered(logger, "scheduler", "evaluation "+eval.ID+" of job "+eval.JobID+" ("+eval.Type+")", r)
 				metrics.IncrCounterWithLabels([]string{"nomad", "worker", "scheduler_panic"}, 1, []metrics.Label{{Name: "type", Value: eval.Type}})
 				perr = fmt.Errorf("%w: %v", errSchedulerPanic, r)
 			}

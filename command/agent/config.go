@@ -49,6 +49,12 @@ type Config struct {
 	// listener; -dev turns it on.
 	EnableDebug bool `hcl:"enable_debug,optional" json:"EnableDebug"`
 
+	// HTTPAllowedOrigins are the web origins ("https://ui.example.com")
+	// whose pages may send writes to the HTTP API; "*" allows any. A
+	// write that a browser sends from any other origin is refused (see
+	// http_origin.go). Empty: only the API's own origin.
+	HTTPAllowedOrigins []string `hcl:"http_allowed_origins,optional" json:"HTTPAllowedOrigins"`
+
 	Ports     *Ports          `hcl:"ports,block" json:"Ports"`
 	Addresses *Addresses      `hcl:"addresses,block" json:"Addresses"`
 	Advertise *AdvertiseAddrs `hcl:"advertise,block" json:"AdvertiseAddrs"`
@@ -436,6 +442,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Ports.WANPort() == c.Ports.Serf && c.Ports.Serf != 0 {
 		fail("ports.serf_wan: %d is the same as ports.serf; the LAN and WAN gossip pools need their own ports", c.Ports.Serf)
+	}
+	for i, o := range c.HTTPAllowedOrigins {
+		if err := checkOriginSyntax(o); err != nil {
+			fail("http_allowed_origins[%d]: %v", i, err)
+		}
 	}
 	if c.Server.BootstrapExpect < 0 {
 		fail("server.bootstrap_expect: %d must be 0 or more", c.Server.BootstrapExpect)

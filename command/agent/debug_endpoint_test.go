@@ -3,6 +3,7 @@ package agent
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,5 +27,23 @@ func TestDebugRoutesOnlyWhenEnabled(t *testing.T) {
 				t.Fatalf("GET /debug/pprof/ = %d, want %d", rec.Code, tc.want)
 			}
 		})
+	}
+}
+
+func TestDebugRoutesOnlyGET(t *testing.T) {
+	s := newHTTPServer(nil, DevConfig(), nil, hclog.NewNullLogger())
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline", "/debug/pprof/symbol", "/debug/pprof/profile", "/debug/pprof/trace"} {
+		for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader("main.main")))
+			if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != http.MethodGet {
+				t.Errorf("%s %s = %d (Allow %q), want 405 allowing GET", method, path, rec.Code, rec.Header().Get("Allow"))
+			}
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/cmdline", nil))
+	if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
+		t.Fatalf("GET /debug/pprof/cmdline = %d %q", rec.Code, rec.Body.String())
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/serf/serf"
 
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -173,14 +173,14 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 					// away: let net/http drop the connection quietly.
 					panic(p)
 				}
-				s.logger.Error("panic in http handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-				http.Error(w, "internal error", http.StatusInternalServerError)
+				panics.Recovered(s.logger, "http", r.Method+" "+r.URL.Path, p)
+				http.Error(w, "internal error: the agent hit a bug answering this request (logged as a recovered panic)", http.StatusInternalServerError)
 			}
 		}()
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBody)
 		}
-		obj, err := h(w, r)
+		obj, err := s.serve(h, w, r)
 		if err != nil {
 			code, msg := s.errorStatus(err)
 			if code >= 500 && code != http.StatusNotImplemented {
@@ -223,6 +223,15 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 			w.Write([]byte("\n"))
 		}
 	})
+}
+
+// serve runs h unless the request is a write a browser sent for another
+// site (http_origin.go).
+func (s *HTTPServer) serve(h handlerFunc, w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	if err := s.checkWriteOrigin(r); err != nil {
+		return nil, err
+	}
+	return h(w, r)
 }
 
 func isPretty(r *http.Request) bool {

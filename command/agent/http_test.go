@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -217,9 +218,15 @@ func TestHTTP_PanicBecomes500(t *testing.T) {
 	var logs bytes.Buffer
 	a.http.logger = hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Error})
 	a.backend.panicOn = "Job.List"
+	panics.Allow(t)
+	before := panics.Count()
 	a.do(t, "GET", "/v1/jobs", nil).expect(t, 500, "internal error")
-	if !strings.Contains(logs.String(), "panic in http handler") || !strings.Contains(logs.String(), "fake backend panic in Job.List") {
+	if !strings.Contains(logs.String(), "recovered panic") || !strings.Contains(logs.String(), "fake backend panic in Job.List") ||
+		!strings.Contains(logs.String(), "GET /v1/jobs") || !strings.Contains(logs.String(), "goroutine") {
 		t.Fatalf("logs = %s", logs.String())
+	}
+	if panics.Count() != before+1 {
+		t.Fatalf("recovered panics %d -> %d; want it counted", before, panics.Count())
 	}
 	// The server keeps serving.
 	a.backend.panicOn = ""

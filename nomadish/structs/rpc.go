@@ -297,9 +297,26 @@ type AllocsGetRequest struct {
 
 // AllocsGetResponse returns the allocations asked for that the server
 // has, in the order asked; one garbage-collected meanwhile is left out.
+// One that could not be sent (it would not decode on the client, see
+// Job.DeliveryProblem) is listed in Undeliverable instead, so that one bad
+// job cannot keep a node from receiving the others.
 type AllocsGetResponse struct {
-	Allocs []*Allocation
+	Allocs        []*Allocation
+	Undeliverable []*UndeliverableAlloc
 	QueryMeta
+}
+
+// UndeliverableAlloc is an allocation Alloc.GetAllocs could not send to its
+// client, with why. The client fails it with Reason.
+type UndeliverableAlloc struct {
+	ID               string
+	AllocModifyIndex uint64
+	DesiredStatus    string
+	ClientStatus     string
+	// TaskNames are the tasks of the allocation's group, so that the
+	// client can give each a failed state and an event saying why.
+	TaskNames []string
+	Reason    string
 }
 
 // AllocListRequest lists allocations.

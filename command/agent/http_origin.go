@@ -1,0 +1,99 @@
+package agent
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Cross-site request forgery: a web page an operator happens to visit can
+// make the browser send requests to the agent on localhost. Browsers let a
+// page send a POST without asking the server first only with a "simple"
+// content type (text/plain, a form encoding); other methods and types are
+// preflighted with CORS, which the agent never grants. So a write is
+// refused when it carries a browser's marks of another site (an Origin
+// that is neither the API's own nor allowed by http_allowed_origins, or
+// Sec-Fetch-Site: cross-site), or a content type that only a form or a
+// text/plain body would carry. curl's default for -d
+// (application/x-www-form-urlencoded) stays accepted from callers that
+// are not browsers, so Nomad's documented curl examples keep working.
+
+// browserSimpleTypes are the content types a page may send cross-origin
+// without a preflight, other than the form encoding handled apart.
+var browserSimpleTypes = map[string]bool{
+	"text/plain":          true,
+	"multipart/form-data": true,
+}
+
+// isWrite tells whether a method changes state.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// checkWriteOrigin refuses writes that a browser sent on behalf of
+// another site, and writes whose body type only a browser form would use.
+func (s *HTTPServer) checkWriteOrigin(r *http.Request) error {
+	if !isWrite(r.Method) {
+		return nil
+	}
+	origin := r.Header.Get("Origin")
+	if origin != "" && !s.originAllowed(origin, r.Host) {
+		return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
+			"%s %s from origin %q refused: browsers may send writes only from the API's own origin or one listed in the agent's http_allowed_origins",
+			r.Method, r.URL.Path, origin)}
+	}
+	if origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
+			"%s %s refused: a browser sent it from another site (Sec-Fetch-Site: cross-site) without an Origin header", r.Method, r.URL.Path)}
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return &CodedError{Code: http.StatusUnsupportedMediaType, Msg: fmt.Sprintf("Content-Type %q is malformed; send application/json or no Content-Type", ct)}
+	}
+	browser := origin != "" || r.Header.Get("Sec-Fetch-Mode") != ""
+	if browserSimpleTypes[mt] || (mt == "application/x-www-form-urlencoded" && browser) {
+		return &CodedError{Code: http.StatusUnsupportedMediaType, Msg: fmt.Sprintf(
+			"Content-Type %s is not accepted for %s %s: the API takes JSON bodies; send Content-Type: application/json (or none)", mt, r.Method, r.URL.Path)}
+	}
+	return nil
+}
+
+// originAllowed tells whether a browser page from origin may write: the
+// API's own origin (the Host the request was sent to) always may, others
+// only when http_allowed_origins lists them or "*".
+func (s *HTTPServer) originAllowed(origin, host string) bool {
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, host) {
+		return true
+	}
+	if s.agent.config == nil {
+		return false
+	}
+	for _, o := range s.agent.config.HTTPAllowedOrigins {
+		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOriginSyntax accepts "*" or scheme://host[:port] with no path.
+func checkOriginSyntax(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin: want scheme://host[:port], e.g. \"https://ui.example.com\", or \"*\"", o)
+	}
+	return nil
+}
