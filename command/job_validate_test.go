@@ -62,3 +62,19 @@ func TestJobValidateBadFile(t *testing.T) {
 		t.Fatalf("stderr %s, requests %v", ui.ErrorWriter.String(), f.requests)
 	}
 }
+
+// TestJobValidateDeepNesting: a job file nested 100,000 levels deep used
+// to kill the CLI with a Go stack overflow; it is a diagnostic at its
+// position, and nothing is sent to the agent.
+func TestJobValidateDeepNesting(t *testing.T) {
+	f := newFakeAgent(t)
+	meta, ui, _ := testMeta(t)
+	src := "job \"j\" {\n  meta {\n    x = " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n  }\n}\n"
+	path := writeJobFile(t, "deep.hcl", src)
+	if code := (&JobValidateCommand{Meta: meta}).Run([]string{"-address=" + f.URL, path}); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(ui.ErrorWriter.String(), path+":3:") || !strings.Contains(ui.ErrorWriter.String(), "Nesting too deep") || len(f.requests) != 0 {
+		t.Fatalf("stderr %s, requests %v", ui.ErrorWriter.String(), f.requests)
+	}
+}

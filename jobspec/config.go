@@ -69,6 +69,10 @@ func (s *scope) taskConfig(b *hcl.Block, driver string, driverAttr *hcl.Attribut
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		return nil
 	}
+	if err := s.d.budget.chargeValue(v); err != nil {
+		cs.errorf(b.DefRange.Ptr(), budgetSummary(err), "The config block: %s.", err)
+		return nil
+	}
 	m, _ := ctyToGo(v).(map[string]interface{})
 	return m
 }

@@ -26,6 +26,7 @@ type decoder struct {
 	// of their header, for decoding a config no schema describes.
 	configs map[string]*hclsyntax.Block
 	diags   hcl.Diagnostics
+	budget  *budget
 }
 
 // scope is one block being decoded: its path for diagnostics and the range
@@ -51,6 +52,7 @@ func (s *scope) child(b *hcl.Block) *scope {
 
 // add records diagnostics found in this block.
 func (s *scope) add(diags hcl.Diagnostics) {
+	diags = guardDiagnostics(diags)
 	for _, d := range diags {
 		if d.Summary == "Unknown variable" && !strings.Contains(d.Detail, runtimeHelp) {
 			d.Detail += "\n" + runtimeHelp
@@ -197,15 +199,15 @@ func (s *scope) eval(expr hcl.Expression) (cty.Value, bool) {
 		return cty.NilVal, false
 	}
 	v, _ = v.UnmarkDeep()
-	if valueSize(v, maxValueSize) > maxValueSize {
-		s.errorf(expr.Range().Ptr(), "Value too large", "This value is larger than the %d bytes a job file may build.", maxValueSize)
+	if err := s.d.budget.chargeValue(v); err != nil {
+		s.errorf(expr.Range().Ptr(), budgetSummary(err), "%s.", capitalize(err.Error()))
 		return cty.NilVal, false
 	}
 	return v, true
 }
 
 // checkExprInput refuses an expression whose referenced var and local
-// values add up, counting each reference, to more than maxExprInput.
+// values add up, counting each reference, to more than MaxExprInput.
 func (d *decoder) checkExprInput(expr hcl.Expression, s *scope) bool {
 	return d.checkTraversals(expr.Variables(), expr.Range(), s)
 }
@@ -224,11 +226,11 @@ func (d *decoder) checkTraversals(refs []hcl.Traversal, rng hcl.Range, s *scope)
 			continue
 		}
 		if a, ok := t[1].(hcl.TraverseAttr); ok && v.Type().IsObjectType() && v.Type().HasAttribute(a.Name) {
-			total += valueSize(v.GetAttr(a.Name), maxExprInput)
+			total += valueSize(v.GetAttr(a.Name), MaxExprInput)
 		}
-		if total > maxExprInput {
+		if total > MaxExprInput {
 			s.errorf(rng.Ptr(), "Expression too large",
-				"This expression refers to more than %d bytes of variable values.", maxExprInput)
+				"This expression refers to more than %d bytes of variable values.", MaxExprInput)
 			return false
 		}
 	}
@@ -329,6 +331,10 @@ func (s *scope) number(attrs hcl.Attributes, name string) (int64, *hcl.Attribute
 
 // toInt converts the value of attribute a to a whole number.
 func (s *scope) toInt(a *hcl.Attribute, v cty.Value) (int64, bool) {
+	if err := checkNumericText(v); err != nil {
+		s.errorf(a.Expr.Range().Ptr(), numericSummary(err), "The value of %q: %s.", a.Name, err)
+		return 0, false
+	}
 	nv, err := convert.Convert(v, cty.Number)
 	if err != nil {
 		s.typeError(a, "a number", v)

@@ -108,13 +108,27 @@ func sourceLine(src []byte, r hcl.Range) (line, caret string, ok bool) {
 	} else {
 		lineEnd += start
 	}
-	text := strings.TrimRight(string(src[lineStart:lineEnd]), "\r")
 	end := r.End.Byte
 	if end > lineEnd || end < start {
 		end = lineEnd
 	}
+	// A long line (a generated or hostile file may be one line of a
+	// megabyte) is shown as the part around the problem.
+	prefix, suffix := "", ""
+	if lineStart < start-maxSourceContext {
+		lineStart = runeStart(src, start-maxSourceContext)
+		prefix = "…"
+	}
+	if end > start+maxSourceContext {
+		end = runeStart(src, start+maxSourceContext)
+	}
+	if lineEnd > end+maxSourceContext {
+		lineEnd = runeStart(src, end+maxSourceContext)
+		suffix = "…"
+	}
+	text := prefix + strings.TrimRight(string(src[lineStart:lineEnd]), "\r") + suffix
 	var c strings.Builder
-	for _, ch := range string(src[lineStart:start]) {
+	for _, ch := range prefix + string(src[lineStart:start]) {
 		if ch == '\t' {
 			c.WriteByte('\t')
 		} else {
@@ -127,6 +141,18 @@ func sourceLine(src []byte, r hcl.Range) (line, caret string, ok bool) {
 	}
 	c.WriteString(strings.Repeat("^", n))
 	return text, c.String(), true
+}
+
+// maxSourceContext is how many bytes of a source line are shown on
+// either side of a problem.
+const maxSourceContext = 60
+
+// runeStart moves i back to the start of the UTF-8 character it is in.
+func runeStart(src []byte, i int) int {
+	for i > 0 && i < len(src) && !utf8.RuneStart(src[i]) {
+		i--
+	}
+	return i
 }
 
 // sortDiagnostics orders diagnostics by file and position, those without a

@@ -9,6 +9,9 @@
 // Parse works in stages, each in its own file:
 //
 //   - parse.go reads and parses the file and runs the stages below;
+//   - nesting.go checks the tokens before HCL's recursive parser sees
+//     them, and budget.go charges evaluation to a per-parse budget that
+//     the caller's context can also stop; limits.go lists every bound;
 //   - variables.go and locals.go give every `var.x` and `local.x` its value,
 //     from defaults, -var-file, -var and NOMADISH_VAR_ environment variables;
 //   - runtime.go keeps `${attr.x}`, `${meta.x}`, `${NOMAD_PORT_x}` and the

@@ -11,34 +11,16 @@ import (
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
-// Bounds on the work a job file can ask for, so that a hostile or mistaken
-// file cannot hang or exhaust the parser.
-const (
-	// MaxFileSize is the largest job or variable file accepted.
-	MaxFileSize = 1 << 20
-	// maxValueSize bounds the size of any function result, local or
-	// variable value (strings count their bytes, collections their
-	// elements' sizes).
-	maxValueSize = 1 << 20
-	// maxExprInput bounds the total size of the variables one expression
-	// refers to, counting each reference.
-	maxExprInput = 16 << 20
-	// maxFormatWidth bounds widths and precisions in format verbs.
-	maxFormatWidth = 4096
-	// maxIndent bounds indent's number of spaces.
-	maxIndent = 1024
-	// maxSetProduct bounds the number of elements setproduct may create.
-	maxSetProduct = 10000
-)
-
 // functions returns the functions a job file may call: HCL's standard
 // library, try and can, and, when baseDir is not empty, file and
-// fileexists confined to baseDir.
-func functions(baseDir string) map[string]function.Function {
+// fileexists confined to baseDir; each charges its results to b. The
+// guard functions of b come with them.
+func functions(baseDir string, b *budget) map[string]function.Function {
 	fns := map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"base64decode":    base64DecodeFunc,
@@ -113,12 +95,15 @@ func functions(baseDir string) map[string]function.Function {
 		fns["fileexists"] = makeFileExistsFunc(baseDir)
 	}
 	for name, f := range fns {
-		fns[name] = bounded(name, f)
+		fns[name] = bounded(name, f, b)
 	}
 	// try and can evaluate their arguments themselves; wrapping them would
 	// evaluate the arguments too early.
 	fns["try"] = tryfunc.TryFunc
 	fns["can"] = tryfunc.CanFunc
+	for name, f := range b.guardFunctions() {
+		fns[name] = f
+	}
 	return fns
 }
 
@@ -130,36 +115,91 @@ func functionNames(withFiles bool) []string {
 		dir = "."
 	}
 	var names []string
-	for n := range functions(dir) {
-		names = append(names, n)
+	for n := range functions(dir, newBudget(nil)) {
+		if !isGuard(n) {
+			names = append(names, n)
+		}
 	}
 	return names
 }
 
 // bounded wraps f so that arguments asking for unbounded work are refused
-// before the call and oversized results after it.
-func bounded(name string, f function.Function) function.Function {
+// before the call, and results are charged to b: their elements, their
+// size, and numbers out of range are refused.
+func bounded(name string, f function.Function, b *budget) function.Function {
+	// Number parameters take any type here, so that no argument is
+	// converted (a long string to a number is costly) before it is
+	// checked; f converts them.
+	params := f.Params()
+	for i := range params {
+		params[i] = dynamicParam(params[i])
+	}
+	var varParam *function.Parameter
+	if vp := f.VarParam(); vp != nil {
+		p := dynamicParam(*vp)
+		varParam = &p
+	}
 	return function.New(&function.Spec{
 		Description: f.Description(),
-		Params:      f.Params(),
-		VarParam:    f.VarParam(),
+		Params:      params,
+		VarParam:    varParam,
 		Type: func(args []cty.Value) (cty.Type, error) {
 			return f.ReturnTypeForValues(args)
 		},
 		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
-			if err := checkArgs(name, args); err != nil {
+			converted := make([]cty.Value, len(args))
+			for i, a := range args {
+				converted[i] = a
+				p := paramAt(f, i)
+				if p == nil || p.Type != cty.Number && p.Type != cty.DynamicPseudoType {
+					continue
+				}
+				// These arguments may become numbers (abs, range,
+				// format's %d, tonumber, ...).
+				if err := checkNumericText(a); err != nil {
+					return cty.NilVal, function.NewArgError(i, err)
+				}
+				if c, err := convert.Convert(a, p.Type); err == nil {
+					converted[i], _ = c.Unmark()
+				}
+			}
+			if err := checkArgs(name, converted); err != nil {
+				return cty.NilVal, err
+			}
+			if err := b.check(); err != nil {
 				return cty.NilVal, err
 			}
 			v, err := f.Call(args)
 			if err != nil {
 				return v, err
 			}
-			if valueSize(v, maxValueSize) > maxValueSize {
-				return cty.NilVal, fmt.Errorf("the result is larger than %d bytes", maxValueSize)
+			if u, _ := v.Unmark(); u.IsKnown() && !u.IsNull() && u.CanIterateElements() {
+				if err := b.chargeElements(u.LengthInt()); err != nil {
+					return cty.NilVal, err
+				}
+			}
+			if err := b.chargeValue(v); err != nil {
+				return cty.NilVal, err
 			}
 			return v, nil
 		},
 	})
+}
+
+// dynamicParam is p taking any type if it takes a number.
+func dynamicParam(p function.Parameter) function.Parameter {
+	if p.Type == cty.Number {
+		p.Type = cty.DynamicPseudoType
+	}
+	return p
+}
+
+// paramAt is f's parameter for argument i, or nil.
+func paramAt(f function.Function, i int) *function.Parameter {
+	if ps := f.Params(); i < len(ps) {
+		return &ps[i]
+	}
+	return f.VarParam()
 }
 
 // checkArgs refuses the arguments of the few functions whose work does
@@ -168,14 +208,14 @@ func checkArgs(name string, args []cty.Value) error {
 	switch name {
 	case "format", "formatlist":
 		if len(args) > 0 && args[0].IsKnown() && !args[0].IsNull() && args[0].Type() == cty.String {
-			if w := largestFormatNumber(args[0].AsString()); w > maxFormatWidth {
-				return fmt.Errorf("a width or precision of %d is larger than the %d allowed", w, maxFormatWidth)
+			if w := largestFormatNumber(args[0].AsString()); w > MaxFormatWidth {
+				return fmt.Errorf("a width or precision of %d is larger than the %d allowed", w, MaxFormatWidth)
 			}
 		}
 	case "indent":
 		if len(args) > 0 && args[0].IsKnown() && !args[0].IsNull() && args[0].Type() == cty.Number {
-			if n, _ := args[0].AsBigFloat().Int64(); n > maxIndent {
-				return fmt.Errorf("indenting by %d spaces is more than the %d allowed", n, maxIndent)
+			if n, _ := args[0].AsBigFloat().Int64(); n > MaxIndent {
+				return fmt.Errorf("indenting by %d spaces is more than the %d allowed", n, MaxIndent)
 			}
 		}
 	case "setproduct":
@@ -185,8 +225,8 @@ func checkArgs(name string, args []cty.Value) error {
 				return nil
 			}
 			total *= max(a.LengthInt(), 1)
-			if total > maxSetProduct {
-				return fmt.Errorf("the product has more than %d elements", maxSetProduct)
+			if total > MaxSetProduct {
+				return fmt.Errorf("the product has more than %d elements", MaxSetProduct)
 			}
 		}
 	}
@@ -314,8 +354,8 @@ func makeFileFunc(base string) function.Function {
 			if err != nil {
 				return cty.NilVal, err
 			}
-			if !info.Mode().IsRegular() || info.Size() > maxValueSize {
-				return cty.NilVal, fmt.Errorf("%q is not a regular file of at most %d bytes", args[0].AsString(), maxValueSize)
+			if !info.Mode().IsRegular() || info.Size() > MaxValueSize {
+				return cty.NilVal, fmt.Errorf("%q is not a regular file of at most %d bytes", args[0].AsString(), MaxValueSize)
 			}
 			b, err := os.ReadFile(path)
 			if err != nil {

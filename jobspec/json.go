@@ -21,6 +21,9 @@ import (
 // use features nomadish lacks.
 func (p *parser) parseJSON(name string, src []byte) (*Result, error) {
 	p.files[name] = &hcl.File{Bytes: src}
+	if diags := checkJSONSource(name, src); diags.HasErrors() {
+		return nil, p.fail(diags)
+	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(src, &probe); err != nil {
 		return nil, p.fail(hcl.Diagnostics{jsonDiag(name, src, err)})

@@ -107,7 +107,7 @@ func (p *parser) evalLocal(root *scope, l *local, values map[string]cty.Value, c
 	}
 	child := ctx.NewChild()
 	child.Variables = map[string]cty.Value{"local": cty.ObjectVal(deps)}
-	s := &scope{d: &decoder{ctx: child}, path: l.path}
+	s := &scope{d: &decoder{ctx: child, budget: root.d.budget}, path: l.path}
 	v, ok := s.eval(l.attr.Expr)
 	root.d.diags = append(root.d.diags, s.d.diags...)
 	if !ok {

@@ -87,7 +87,9 @@ func (p *parser) declareVariables(root *scope, blocks hcl.Blocks) {
 				def, diags := a.Expr.Value(defaultCtx)
 				s.add(diags)
 				if !diags.HasErrors() {
-					if cv, err := convert.Convert(def, v.typ); err != nil {
+					if err := checkVariableValue(def); err != nil {
+						s.errorf(a.Expr.Range().Ptr(), "Invalid default value for variable", "%s.", capitalize(err.Error()))
+					} else if cv, err := convert.Convert(def, v.typ); err != nil {
 						s.errorf(a.Expr.Range().Ptr(), "Invalid default value for variable",
 							"The default does not match the variable's type %s: %s.", typeexpr.TypeString(v.typ), err)
 					} else {
@@ -197,9 +199,14 @@ func (p *parser) assignRaw(root *scope, v *variable, raw, source string) {
 	if v.typ.IsPrimitiveType() || v.typ == cty.DynamicPseudoType {
 		val = cty.StringVal(raw)
 	} else {
-		expr, diags := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
+		diags := checkHCLExpression(source, []byte(raw))
 		if !diags.HasErrors() {
-			val, diags = expr.Value(nil)
+			var expr hclsyntax.Expression
+			expr, diags = hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
+			if !diags.HasErrors() {
+				p.budget.guard(expr)
+				val, diags = expr.Value(p.guardContext())
+			}
 		}
 		if diags.HasErrors() {
 			root.errorf(nil, "Invalid value for variable",
@@ -215,10 +222,17 @@ func (p *parser) assignRaw(root *scope, v *variable, raw, source string) {
 func (p *parser) assignFromFile(root *scope, path string, src []byte) {
 	var f *hcl.File
 	var diags hcl.Diagnostics
+	// Values in JSON are not expressions: without an evaluation context
+	// its strings are not taken for templates.
+	var ctx *hcl.EvalContext
 	if strings.EqualFold(filepath.Ext(path), ".json") {
-		f, diags = json.Parse(src, path)
+		p.files[path] = &hcl.File{Bytes: src}
+		if diags = checkJSONSource(path, src); !diags.HasErrors() {
+			f, diags = json.Parse(src, path)
+		}
 	} else {
-		f, diags = hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		f, diags = p.parseHCL(path, src)
+		ctx = p.guardContext()
 	}
 	if f != nil {
 		p.files[path] = f
@@ -238,7 +252,7 @@ func (p *parser) assignFromFile(root *scope, path string, src []byte) {
 				name, didYouMean(name, p.varOrder)))
 			continue
 		}
-		val, diags := a.Expr.Value(nil)
+		val, diags := a.Expr.Value(ctx)
 		root.add(diags)
 		if diags.HasErrors() {
 			continue
@@ -248,6 +262,10 @@ func (p *parser) assignFromFile(root *scope, path string, src []byte) {
 }
 
 func (p *parser) setVariable(root *scope, v *variable, val cty.Value, source string, rng *hcl.Range) {
+	if err := checkVariableValue(val); err != nil {
+		root.errorf(rng, "Invalid value for variable", "The value given for %q by %s: %s.", v.name, source, err)
+		return
+	}
 	cv, err := convert.Convert(val, v.typ)
 	if err != nil {
 		got := describe(val)
@@ -259,8 +277,12 @@ func (p *parser) setVariable(root *scope, v *variable, val cty.Value, source str
 			v.name, source, got, typeexpr.TypeString(v.typ), err)
 		return
 	}
-	if valueSize(cv, maxValueSize) > maxValueSize {
-		root.errorf(rng, "Value too large", "The value given for %q by %s is larger than %d bytes.", v.name, source, maxValueSize)
+	if valueSize(cv, MaxValueSize) > MaxValueSize {
+		root.errorf(rng, "Value too large", "The value given for %q by %s is larger than %d bytes.", v.name, source, MaxValueSize)
+		return
+	}
+	if err := checkNumbers(cv); err != nil {
+		root.errorf(rng, "Number out of range", "The value given for %q by %s: %s.", v.name, source, err)
 		return
 	}
 	v.value, v.source, v.rng = cv, source, rng
@@ -352,6 +374,23 @@ func isVarRef(t hcl.Traversal, name string) bool {
 	}
 	a, ok := t[1].(hcl.TraverseAttr)
 	return ok && a.Name == name
+}
+
+// checkVariableValue refuses a value given to a variable, before it is
+// converted to the variable's type, that would be costly to convert: a
+// number out of range (to a string) or a long numeric string (to a
+// number).
+func checkVariableValue(v cty.Value) error {
+	if err := checkNumbers(v); err != nil {
+		return err
+	}
+	return checkNumericText(v)
+}
+
+// guardContext is the evaluation context of variable files and -var
+// values: no variables and no functions but the guards of budget.guard.
+func (p *parser) guardContext() *hcl.EvalContext {
+	return &hcl.EvalContext{Functions: p.budget.guardFunctions()}
 }
 
 // readLimited reads a file of at most MaxFileSize bytes, or returns body

@@ -36,6 +36,8 @@ func (s *HTTPServer) jobsParse(w http.ResponseWriter, r *http.Request) (interfac
 		Body:       []byte(body.JobHCL),
 		VarContent: body.Variables,
 		Drivers:    catalog.ConfigSchemas(),
+		// A caller that goes away stops the work its file asked for.
+		Context: r.Context(),
 	})
 	if err != nil {
 		// The body is all the parser reads, so every failure is the
