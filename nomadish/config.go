@@ -110,6 +110,13 @@ type Config struct {
 	EvalNackSubsequentDelay time.Duration // default 20s
 	EvalFailedFollowupDelay time.Duration // default 1m
 
+	// Job limits (structs.Limits): JobMaxGroupCount bounds one task
+	// group's count and JobMaxPlacements the sum of the counts of one
+	// job, so that no registration, plan or scale asks a scheduler for
+	// more allocations than memory holds. 0 means the default.
+	JobMaxGroupCount int // default 100,000
+	JobMaxPlacements int // default 100,000
+
 	// Test hooks.
 
 	// SchedulerFactories replaces the builtin schedulers by job type.
@@ -162,6 +169,9 @@ func DefaultConfig() *Config {
 		MaxHeartbeatsPerSecond: 50,
 		HeartbeatGrace:         10 * time.Second,
 		FailoverHeartbeatTTL:   300 * time.Second,
+
+		JobMaxGroupCount: structs.DefaultMaxGroupCount,
+		JobMaxPlacements: structs.DefaultMaxPlacements,
 	}
 	c.SerfLANConfig.MemberlistConfig = memberlist.DefaultLANConfig()
 	c.SerfLANConfig.MemberlistConfig.BindPort = DefaultSerfLANPort
@@ -258,6 +268,9 @@ func (c *Config) validate() error {
 	if c.EvalFailedFollowupDelay <= 0 {
 		c.EvalFailedFollowupDelay = defaultFailedFollowupDelay
 	}
+	if c.JobMaxGroupCount < 0 || c.JobMaxPlacements < 0 {
+		return fmt.Errorf("job_max_group_count %d, job_max_placements %d: must be 0 (the default) or more", c.JobMaxGroupCount, c.JobMaxPlacements)
+	}
 	if c.Logger == nil {
 		c.Logger = hclog.New(&hclog.LoggerOptions{Name: "nomadish", Level: hclog.Info})
 	}
@@ -312,4 +325,16 @@ func generateUUID() string { return uuid.NewString() }
 func validUUID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil
+}
+
+// jobLimits is what the job endpoints validate jobs against.
+func (c *Config) jobLimits() structs.Limits {
+	l := structs.DefaultLimits()
+	if c.JobMaxGroupCount > 0 {
+		l.MaxGroupCount = c.JobMaxGroupCount
+	}
+	if c.JobMaxPlacements > 0 {
+		l.MaxPlacements = c.JobMaxPlacements
+	}
+	return l
 }

@@ -34,8 +34,16 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	if job.Region == "" {
 		job.Region = j.srv.Region()
 	}
+	if err := checkJobNamespace(job.Namespace); err != nil {
+		return err
+	}
+	// Bounded before Canonicalize fills defaults into every group.
+	limits := j.srv.config.jobLimits()
+	if err := job.ValidateBounds(limits); err != nil {
+		return err
+	}
 	job.Canonicalize()
-	if err := job.Validate(); err != nil {
+	if err := job.ValidateWith(limits); err != nil {
 		return err
 	}
 	reply.Warnings = job.Warnings()

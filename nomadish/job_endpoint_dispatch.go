@@ -43,6 +43,10 @@ func (j *Job) Dispatch(args *structs.JobDispatchRequest, reply *structs.JobDispa
 
 	now := j.srv.clock().Now()
 	child := dispatchedChild(parent, args, now)
+	// The dispatch meta is merged into the child: bound it again.
+	if err := child.ValidateBounds(j.srv.config.jobLimits()); err != nil {
+		return err
+	}
 	var eval *structs.Evaluation
 	if !child.IsPeriodic() {
 		eval = newJobEval(child, structs.EvalTriggerJobRegister, now.UnixNano())

@@ -19,6 +19,12 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 	if args.Job == nil {
 		return invalid("Job", "missing; the request body must be {\"Job\": {...}}")
 	}
+	limits := j.srv.config.jobLimits()
+	// Bounded before the deep copy, which a too deeply nested Config
+	// would make fail.
+	if err := args.Job.ValidateBounds(limits); err != nil {
+		return err
+	}
 	job := args.Job.Copy()
 	if job.Namespace == "" {
 		job.Namespace = args.RequestNamespace()
@@ -26,8 +32,11 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 	if job.Region == "" {
 		job.Region = j.srv.Region()
 	}
+	if err := checkJobNamespace(job.Namespace); err != nil {
+		return err
+	}
 	job.Canonicalize()
-	if err := job.Validate(); err != nil {
+	if err := job.ValidateWith(limits); err != nil {
 		return err
 	}
 	if job.Region != j.srv.Region() {

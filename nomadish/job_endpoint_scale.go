@@ -49,10 +49,14 @@ func (j *Job) Scale(args *structs.JobScaleRequest, reply *structs.JobRegisterRes
 	if *args.Count < 0 {
 		return invalid("Count", "must be 0 or more, got %d", *args.Count)
 	}
+	limits := j.srv.config.jobLimits()
+	if *args.Count > int64(limits.MaxGroupCount) {
+		return invalid("Count", "must be at most %d (the server's job_max_group_count), got %d", limits.MaxGroupCount, *args.Count)
+	}
 
 	scaled := job.Copy()
 	scaled.LookupTaskGroup(group).Count = int(*args.Count)
-	if err := scaled.Validate(); err != nil {
+	if err := scaled.ValidateWith(limits); err != nil {
 		return err
 	}
 	now := j.srv.clock().Now().UnixNano()

@@ -15,6 +15,14 @@ func (j *Job) Validate(args *structs.JobValidateRequest, reply *structs.JobValid
 	if done, err := j.srv.forward("Job.Validate", args, args, reply); done {
 		return err
 	}
+	limits := j.srv.config.jobLimits()
+	// Bounded before the deep copy, which a too deeply nested Config
+	// would make fail.
+	if err := args.Job.ValidateBounds(limits); err != nil {
+		reply.ValidationErrors = validationProblems(err)
+		reply.Error = strings.Join(reply.ValidationErrors, "\n")
+		return nil
+	}
 	job := args.Job.Copy()
 	if job != nil {
 		if job.Namespace == "" {
@@ -25,7 +33,10 @@ func (j *Job) Validate(args *structs.JobValidateRequest, reply *structs.JobValid
 		}
 		job.Canonicalize()
 	}
-	reply.ValidationErrors = validationProblems(job.Validate())
+	reply.ValidationErrors = validationProblems(job.ValidateWith(limits))
+	if job != nil {
+		reply.ValidationErrors = append(reply.ValidationErrors, validationProblems(checkJobNamespace(job.Namespace))...)
+	}
 	if job != nil && job.Region != j.srv.Region() {
 		reply.ValidationErrors = append(reply.ValidationErrors,
 			"Region: "+strconv.Quote(job.Region)+" does not match region "+strconv.Quote(j.srv.Region())+" the job was sent to; send it with ?region="+job.Region)

@@ -126,6 +126,12 @@ type ServerConfig struct {
 	HeartbeatGrace         string  `hcl:"heartbeat_grace,optional" json:"HeartbeatGrace"`
 	FailoverHeartbeatTTL   string  `hcl:"failover_heartbeat_ttl,optional" json:"FailoverHeartbeatTTL"`
 	MaxHeartbeatsPerSecond float64 `hcl:"max_heartbeats_per_second,optional" json:"MaxHeartbeatsPerSecond"`
+
+	// Job limits: the largest count of one task group, and of the sum
+	// of a job's counts (the allocations one evaluation may place);
+	// 0 keeps the default, 100,000 each (see website/operations.md).
+	JobMaxGroupCount int `hcl:"job_max_group_count,optional" json:"JobMaxGroupCount"`
+	JobMaxPlacements int `hcl:"job_max_placements,optional" json:"JobMaxPlacements"`
 }
 
 // positiveDuration parses a configured duration that must be above zero.
@@ -465,6 +471,7 @@ func (c *Config) Validate() error {
 	if c.Server.MaxHeartbeatsPerSecond < 0 {
 		fail("server.max_heartbeats_per_second: %v must be positive", c.Server.MaxHeartbeatsPerSecond)
 	}
+	c.Server.checkJobLimits(fail)
 	if j := c.Server.ServerJoin; j != nil {
 		if _, err := j.retryInterval(); err != nil {
 			fail("server.server_join.retry_interval: %v", err)

@@ -394,6 +394,9 @@ func decodeBody(r *http.Request, out interface{}) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("request body is empty; want a JSON object")
 	}
+	if err := checkJSONLimits(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(out); err != nil {
 		return jsonError(body, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/nomadish/nomadish/nomadish"
+	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
 // serverConfig translates the agent configuration into the server's:
@@ -67,6 +68,12 @@ func (c *Config) serverConfig(logger hclog.Logger) (*nomadish.Config, error) {
 	if c.Server.MaxHeartbeatsPerSecond > 0 {
 		sc.MaxHeartbeatsPerSecond = c.Server.MaxHeartbeatsPerSecond
 	}
+	if c.Server.JobMaxGroupCount > 0 {
+		sc.JobMaxGroupCount = c.Server.JobMaxGroupCount
+	}
+	if c.Server.JobMaxPlacements > 0 {
+		sc.JobMaxPlacements = c.Server.JobMaxPlacements
+	}
 	if j := c.Server.ServerJoin; j != nil {
 		sc.StartJoin = j.StartJoin
 		sc.RetryJoin = j.RetryJoin
@@ -95,6 +102,28 @@ func (s *ServerConfig) heartbeatDurations() []struct {
 		{"server.heartbeat_grace", s.HeartbeatGrace, func(c *nomadish.Config) *time.Duration { return &c.HeartbeatGrace }},
 		{"server.failover_heartbeat_ttl", s.FailoverHeartbeatTTL, func(c *nomadish.Config) *time.Duration { return &c.FailoverHeartbeatTTL }},
 	}
+}
+
+// checkJobLimits reports job limits that are negative, or a placement
+// bound below the group count bound, which no group could then reach.
+func (s *ServerConfig) checkJobLimits(fail func(format string, args ...interface{})) {
+	if s.JobMaxGroupCount < 0 {
+		fail("server.job_max_group_count: %d must be 0 (the default, %d) or more", s.JobMaxGroupCount, structs.DefaultMaxGroupCount)
+	}
+	if s.JobMaxPlacements < 0 {
+		fail("server.job_max_placements: %d must be 0 (the default, %d) or more", s.JobMaxPlacements, structs.DefaultMaxPlacements)
+	}
+	count, placements := orDefaultInt(s.JobMaxGroupCount, structs.DefaultMaxGroupCount), orDefaultInt(s.JobMaxPlacements, structs.DefaultMaxPlacements)
+	if s.JobMaxGroupCount >= 0 && s.JobMaxPlacements >= 0 && placements < count {
+		fail("server.job_max_placements: %d is below server.job_max_group_count (%d); it must be at least as large", placements, count)
+	}
+}
+
+func orDefaultInt(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 func orDefault(s, def string) string {

@@ -115,6 +115,9 @@ func (s *Spread) validate(v validator) {
 	seen := map[string]bool{}
 	sum := 0
 	for i, t := range s.SpreadTarget {
+		if t == nil {
+			continue // checkBounds reports it
+		}
 		tv := v.index("SpreadTarget", i)
 		if seen[t.Value] {
 			tv.fail("Value", "duplicate target %q", t.Value)

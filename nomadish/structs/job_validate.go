@@ -49,7 +49,9 @@ func (j *Job) Canonicalize() {
 		j.ParameterizedJob.Payload = DispatchPayloadOptional
 	}
 	for _, tg := range j.TaskGroups {
-		tg.canonicalize(j)
+		if tg != nil {
+			tg.canonicalize(j)
+		}
 	}
 }
 
@@ -80,6 +82,9 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 		tg.Migrate = &MigrateStrategy{MaxParallel: 1, HealthCheck: "checks", MinHealthyTime: 10 * time.Second, HealthyDeadline: 5 * time.Minute}
 	}
 	for _, t := range tg.Tasks {
+		if t == nil {
+			continue // Validate reports it
+		}
 		if t.Resources == nil {
 			t.Resources = &Resources{}
 		}
@@ -104,6 +109,9 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 func (j *Job) Warnings() string {
 	var out []string
 	for _, tg := range j.TaskGroups {
+		if tg == nil {
+			continue
+		}
 		if u := tg.Update; u != nil && u.Canary > 0 {
 			pace := "all at once"
 			if u.MaxParallel > 0 {
@@ -147,13 +155,19 @@ func defaultReschedulePolicy(jobType string) *ReschedulePolicy {
 }
 
 // Validate returns every problem in the job at once as a *ValidationError,
-// each naming its field path, or nil.
-func (j *Job) Validate() error {
+// each naming its field path, or nil. It enforces DefaultLimits.
+func (j *Job) Validate() error { return j.ValidateWith(DefaultLimits()) }
+
+// ValidateWith is Validate under the given limits (a server's configured
+// ones); zero fields of l take their defaults.
+func (j *Job) ValidateWith(l Limits) error {
 	v := newValidator()
 	if j == nil {
 		v.fail("Job", "missing; the request body must be {\"Job\": {...}}")
 		return v.err()
 	}
+	l = l.orDefaults()
+	j.checkBounds(v, l)
 	validateJobID(v, j.ID)
 	if j.Name == "" && j.ID != "" {
 		v.fail("Name", "required")
@@ -179,30 +193,36 @@ func (j *Job) Validate() error {
 			v.fail(indexPath("Datacenters", i), "must not be empty")
 		}
 	}
-	for i, c := range j.Constraints {
-		c.validate(v.index("Constraints", i))
-	}
-	for i, a := range j.Affinities {
-		a.validate(v.index("Affinities", i))
-	}
-	for i, s := range j.Spreads {
-		s.validate(v.index("Spreads", i))
-	}
+	validatePlacementRules(v, j.Constraints, j.Affinities, j.Spreads)
 	if len(j.TaskGroups) == 0 {
 		v.fail("TaskGroups", "at least one task group is required")
 	}
 	groups := map[string]int{}
+	placements := 0
 	for i, tg := range j.TaskGroups {
 		tv := v.index("TaskGroups", i)
 		if tg == nil {
-			tv.fail("", "must not be null")
-			continue
+			continue // checkBounds reported it
+		}
+		if tg.Count > l.MaxGroupCount {
+			tv.fail("Count", "must be at most %d (the server's job_max_group_count), got %d", l.MaxGroupCount, tg.Count)
+		}
+		if tg.Count > 0 && placements <= l.MaxPlacements {
+			// Compared before adding, so that no sum of counts overflows.
+			if tg.Count > l.MaxPlacements-placements {
+				placements = l.MaxPlacements + 1
+			} else {
+				placements += tg.Count
+			}
 		}
 		if prev, ok := groups[tg.Name]; ok && tg.Name != "" {
 			tv.fail("Name", "duplicate group name %q (also TaskGroups[%d])", tg.Name, prev)
 		}
 		groups[tg.Name] = i
 		tg.validate(tv, j)
+	}
+	if placements > l.MaxPlacements {
+		v.fail("TaskGroups", "the counts of the groups add up to more than %d allocations (the server's job_max_placements); split the job", l.MaxPlacements)
 	}
 	if j.Type != JobTypeService && j.Type != "" && j.Update.Canary > 0 {
 		v.fail("Update.Canary", "canaries are only supported for service jobs")
@@ -237,15 +257,7 @@ func (tg *TaskGroup) validate(v validator, j *Job) {
 	if (j.Type == JobTypeSystem || j.Type == JobTypeSysBatch) && tg.Count > 1 {
 		v.fail("Count", "a %s job runs one allocation per node; count must be 0 or 1, got %d", j.Type, tg.Count)
 	}
-	for i, c := range tg.Constraints {
-		c.validate(v.index("Constraints", i))
-	}
-	for i, a := range tg.Affinities {
-		a.validate(v.index("Affinities", i))
-	}
-	for i, s := range tg.Spreads {
-		s.validate(v.index("Spreads", i))
-	}
+	validatePlacementRules(v, tg.Constraints, tg.Affinities, tg.Spreads)
 	if tg.RestartPolicy != nil {
 		tg.RestartPolicy.validate(v.at("RestartPolicy"))
 	}
@@ -265,9 +277,7 @@ func (tg *TaskGroup) validate(v validator, j *Job) {
 		v.fail("ShutdownDelay", "must not be negative")
 	}
 	validateNetworks(v, tg.Networks)
-	for i, s := range tg.Services {
-		s.validate(v.index("Services", i))
-	}
+	validateServices(v, tg.Services)
 	if len(tg.Tasks) == 0 {
 		v.fail("Tasks", "at least one task is required")
 	}
@@ -276,8 +286,7 @@ func (tg *TaskGroup) validate(v validator, j *Job) {
 	for i, t := range tg.Tasks {
 		tv := v.index("Tasks", i)
 		if t == nil {
-			tv.fail("", "must not be null")
-			continue
+			continue // checkBounds reported it
 		}
 		if prev, ok := tasks[t.Name]; ok && t.Name != "" {
 			tv.fail("Name", "duplicate task name %q (also Tasks[%d])", t.Name, prev)
@@ -334,15 +343,8 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 	if t.RestartPolicy != nil {
 		t.RestartPolicy.validate(v.at("RestartPolicy"))
 	}
-	for i, c := range t.Constraints {
-		c.validate(v.index("Constraints", i))
-	}
-	for i, a := range t.Affinities {
-		a.validate(v.index("Affinities", i))
-	}
-	for i, s := range t.Services {
-		s.validate(v.index("Services", i))
-	}
+	validatePlacementRules(v, t.Constraints, t.Affinities, nil)
+	validateServices(v, t.Services)
 	if l := t.Lifecycle; l != nil {
 		switch l.Hook {
 		case TaskLifecycleHookPrestart, TaskLifecycleHookPoststart, TaskLifecycleHookPoststop:
@@ -351,6 +353,9 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 		}
 	}
 	for i, a := range t.Artifacts {
+		if a == nil {
+			continue
+		}
 		av := v.index("Artifacts", i)
 		if a.GetterSource == "" {
 			av.fail("GetterSource", "required")
@@ -358,6 +363,9 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 		validateRelativePath(av, "RelativeDest", a.RelativeDest)
 	}
 	for i, tmpl := range t.Templates {
+		if tmpl == nil {
+			continue
+		}
 		tv := v.index("Templates", i)
 		if tmpl.DestPath == "" {
 			tv.fail("DestPath", "required")
@@ -368,8 +376,39 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 		}
 	}
 	for i, m := range t.VolumeMounts {
+		if m == nil {
+			continue
+		}
 		if _, ok := tg.Volumes[m.Volume]; !ok {
 			v.index("VolumeMounts", i).fail("Volume", "group has no volume %q", m.Volume)
+		}
+	}
+}
+
+// validatePlacementRules validates constraints, affinities and spreads,
+// skipping the null entries checkBounds reports.
+func validatePlacementRules(v validator, cs []*Constraint, as []*Affinity, ss []*Spread) {
+	for i, c := range cs {
+		if c != nil {
+			c.validate(v.index("Constraints", i))
+		}
+	}
+	for i, a := range as {
+		if a != nil {
+			a.validate(v.index("Affinities", i))
+		}
+	}
+	for i, s := range ss {
+		if s != nil {
+			s.validate(v.index("Spreads", i))
+		}
+	}
+}
+
+func validateServices(v validator, services []*Service) {
+	for i, s := range services {
+		if s != nil {
+			s.validate(v.index("Services", i))
 		}
 	}
 }
@@ -378,6 +417,9 @@ func validateNetworks(v validator, networks []*NetworkResource) {
 	labels := map[string]bool{}
 	static := map[int]bool{}
 	for i, n := range networks {
+		if n == nil {
+			continue
+		}
 		nv := v.index("Networks", i)
 		switch n.Mode {
 		case "", "host", "bridge", "none":

@@ -44,6 +44,9 @@ func (s *Service) validate(v validator) {
 		v.fail("Provider", "unknown provider %q; accepted: \"nomad\", \"consul\"", s.Provider)
 	}
 	for i, c := range s.Checks {
+		if c == nil {
+			continue // checkBounds reports it
+		}
 		cv := v.index("Checks", i)
 		ok := false
 		for _, t := range validCheckTypes {
