@@ -22,10 +22,41 @@ func encodeEntry(t structs.MessageType, msg interface{}) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raft apply %s: %w", t, err)
 	}
+	if nestingBounded(msg) {
+		return buf, nil
+	}
 	if err := structs.Decode(buf[1:], freshValue(msg)); err != nil {
 		return nil, undecodableEntry(t, msg, err)
 	}
 	return buf, nil
+}
+
+// jobFieldsUnset leaves out the fields that hold a job, for messages
+// whose jobs were checked to be unset.
+func jobFieldsUnset(f reflect.StructField) bool { return f.Type == reflect.TypeOf((*structs.Job)(nil)) }
+
+var (
+	// allocUpdateDepth bounds the nesting of an AllocUpdateRequest none of
+	// whose allocations carries a job: a client's report, which
+	// Node.UpdateAlloc builds from an allocation's client fields only.
+	allocUpdateDepth, allocUpdateBounded = structs.TypeDepthBound(reflect.TypeOf(structs.AllocUpdateRequest{}), jobFieldsUnset)
+)
+
+// nestingBounded tells whether msg cannot nest past what the codec decodes,
+// whatever it holds, so that decoding it again would prove nothing: it
+// saves the round trip on the hot path of clients' status reports (about
+// 6 µs an allocation). Other messages are decoded again.
+func nestingBounded(msg interface{}) bool {
+	req, ok := msg.(*structs.AllocUpdateRequest)
+	if !ok || req.Job != nil || !allocUpdateBounded || allocUpdateDepth > structs.MaxDecodeDepth {
+		return false
+	}
+	for _, a := range req.Alloc {
+		if a != nil && a.Job != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // freshValue is a pointer to a new zero value of msg's type (of what msg

@@ -262,3 +262,20 @@ func settledIndex(t *testing.T, s *Server) uint64 {
 	}
 	return s.raft.LastIndex()
 }
+
+// A client's report is not decoded again (nestingBounded): that holds only
+// while an allocation without its job cannot nest past the codec's limit.
+func TestClientReportsNeedNoRoundTrip(t *testing.T) {
+	if !allocUpdateBounded || allocUpdateDepth > structs.MaxDecodeDepth {
+		t.Fatalf("AllocUpdateRequest without jobs: depth bound (%d, %v); want one under %d", allocUpdateDepth, allocUpdateBounded, structs.MaxDecodeDepth)
+	}
+	report := &structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{ID: "a", ClientStatus: structs.AllocClientStatusRunning,
+		TaskStates: map[string]*structs.TaskState{"t": {State: "running", Events: []*structs.TaskEvent{{Type: "Started", Details: map[string]string{"k": "v"}}}}}}}}
+	if !nestingBounded(report) {
+		t.Fatal("a client's report: want it bounded")
+	}
+	withJob := &structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{ID: "a", Job: &structs.Job{ID: "j"}}}}
+	if nestingBounded(withJob) || nestingBounded(&structs.AllocUpdateRequest{Job: &structs.Job{}}) || nestingBounded(&structs.JobRegisterRequest{}) {
+		t.Fatal("a message that carries a job: want it decoded again")
+	}
+}

@@ -1,0 +1,57 @@
+package structs
+
+import "reflect"
+
+// TypeDepthBound returns the deepest nesting of maps, slices, arrays and
+// structs that any value of type t can have as msgpack encodes it (counted
+// as ValueDepth counts), and whether there is such a bound at all: a type
+// that holds an interface{} (free-form data such as a task's Config) or
+// refers to itself can nest without limit. Struct fields for which skip
+// returns true are left out, for callers that know those fields are unset.
+// Unexported fields count too, which can only overestimate.
+func TypeDepthBound(t reflect.Type, skip func(reflect.StructField) bool) (int, bool) {
+	return typeDepth(t, skip, map[reflect.Type]bool{})
+}
+
+func typeDepth(t reflect.Type, skip func(reflect.StructField) bool, visiting map[reflect.Type]bool) (int, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return 0, false
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return 0, true // bytes encode as one string
+		}
+		d, ok := typeDepth(t.Elem(), skip, visiting)
+		return 1 + d, ok
+	case reflect.Map:
+		k, ok := typeDepth(t.Key(), skip, visiting)
+		if !ok {
+			return 0, false
+		}
+		v, ok := typeDepth(t.Elem(), skip, visiting)
+		return 1 + max(k, v), ok
+	case reflect.Struct:
+		if visiting[t] {
+			return 0, false
+		}
+		visiting[t] = true
+		defer delete(visiting, t)
+		deepest := 0
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if skip != nil && skip(f) {
+				continue
+			}
+			d, ok := typeDepth(f.Type, skip, visiting)
+			if !ok {
+				return 0, false
+			}
+			deepest = max(deepest, d)
+		}
+		return 1 + deepest, true
+	}
+	return 0, true
+}
