@@ -1,6 +1,7 @@
 package nomadish
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	metrics "github.com/hashicorp/go-metrics"
 	"github.com/hashicorp/raft"
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/state"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -94,7 +96,27 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "fsm", "apply"}, time.Now(), []metrics.Label{{Name: "type", Value: msgType.String()}})
 
-	var err error
+	err := f.applyRecovering(msgType, ignoreUnknown, buf, index)
+	if err != nil {
+		f.logger.Error("fsm apply failed", "type", msgType.String(), "index", index, "error", err)
+		return fmt.Errorf("fsm apply %s at index %d: %w", msgType, index, err)
+	}
+	f.notifyNodeChange(msgType, buf, index)
+	return nil
+}
+
+// applyRecovering applies one entry and turns a panic into an error. The
+// state store writes each entry in one transaction that a panic aborts,
+// so the entry changes nothing, on every server alike; without this, an
+// entry that panics would crash every server, and again each time it is
+// replayed from the log.
+func (f *FSM) applyRecovering(msgType structs.MessageType, ignoreUnknown bool, buf []byte, index uint64) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			panics.Recovered(f.logger, "fsm", fmt.Sprintf("%s at index %d", msgType, index), p)
+			err = fmt.Errorf("%w: %v", errFSMPanic, p)
+		}
+	}()
 	switch msgType {
 	case structs.NodeRegisterRequestType:
 		err = f.applyNodeRegister(buf, index)
@@ -135,13 +157,12 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 		}
 		err = fmt.Errorf("unknown message type %d", uint8(msgType))
 	}
-	if err != nil {
-		f.logger.Error("fsm apply failed", "type", msgType.String(), "index", index, "error", err)
-		return fmt.Errorf("fsm apply %s at index %d: %w", msgType, index, err)
-	}
-	f.notifyNodeChange(msgType, buf, index)
-	return nil
+	return err
 }
+
+// errFSMPanic marks an entry whose apply panicked: a bug, and the entry
+// changed nothing.
+var errFSMPanic = errors.New("internal error: applying the entry panicked (logged as a recovered panic); it changed nothing")
 
 func (f *FSM) applyNodeRegister(buf []byte, index uint64) error {
 	var req structs.NodeRegisterRequest
