@@ -20,12 +20,22 @@
 // a tmpfs mount. Modes are set with chmod after creation, so the agent's
 // umask does not change them.
 //
-// SecureJoin is the one gate for untrusted relative paths (artifact and
-// template destinations, the alloc fs API). It resolves symlinks itself,
-// component by component, and refuses any that lead outside the base.
-// Tasks can write into these directories at any time, so a check is only
-// as good as the moment it was made: Open additionally refuses to follow a
-// symlink in the last component and anything but a regular file.
+// Two gates confine untrusted paths. SecureJoin is for paths a job names
+// to be written (artifact and template destinations): it resolves
+// symlinks itself, component by component, refuses any that lead outside
+// the base, and joins components that do not exist yet.
+//
+// Every path of the fs and logs API (List, Stat, Open, OpenLogDir) goes
+// through one resolver instead (resolve.go), which walks the path one
+// component at a time, each directory opened through the one above it as
+// an os.Root, so a symlink a task swaps in meanwhile cannot lead outside.
+// It follows symlinks only inside the allocation directory, refuses a
+// task's secrets directory (<task>/secrets, whatever path or symlink leads
+// there) with ErrSecrets, bounds symlinks (ErrLoop) and path length
+// (MaxPathLength), opens only regular files and never blocks on a FIFO,
+// and checks on every opened file or directory that it is the one it
+// resolved (ErrChanged). Its errors are *PathError: the caller's path and
+// a sentinel or errno, never a host path.
 //
 // This package must not know about drivers' isolation or the HTTP API;
 // it serves plain paths and file information.

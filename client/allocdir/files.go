@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -35,22 +37,23 @@ func newFileInfo(fi os.FileInfo) *FileInfo {
 	}
 }
 
-// resolve confines an fs API path, relative to d.Dir, where "" and "/"
-// name the allocation directory itself and a leading "/" is ignored.
-func (d *AllocDir) resolve(rel string) (string, error) {
-	return SecureJoin(d.Dir, strings.TrimLeft(rel, "/"))
-}
-
 // List returns the entries of a directory, sorted by name. Entries are
 // described as they are (a symlink is listed as a symlink, not followed).
+// Anything but a directory is ErrNotDir.
 func (d *AllocDir) List(rel string) ([]*FileInfo, error) {
-	p, err := d.resolve(rel)
+	sub, err := d.openDir("list", rel)
 	if err != nil {
-		return nil, fmt.Errorf("list %q: %w", rel, err)
+		return nil, err
 	}
-	entries, err := os.ReadDir(p)
+	defer sub.Close()
+	dir, err := sub.Open(".")
 	if err != nil {
-		return nil, fmt.Errorf("list %q: %w", rel, err)
+		return nil, &PathError{Op: "list", Path: rel, Err: bare(err)}
+	}
+	defer dir.Close()
+	entries, err := dir.ReadDir(-1)
+	if err != nil {
+		return nil, &PathError{Op: "list", Path: rel, Err: bare(err)}
 	}
 	out := make([]*FileInfo, 0, len(entries))
 	for _, e := range entries {
@@ -61,56 +64,101 @@ func (d *AllocDir) List(rel string) ([]*FileInfo, error) {
 		}
 		out = append(out, newFileInfo(fi))
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// openDir resolves rel to a directory and opens it as a root.
+func (d *AllocDir) openDir(op, rel string) (*os.Root, error) {
+	r, err := d.resolve(op, rel)
+	if err != nil {
+		return nil, err
+	}
+	defer r.dir.Close()
+	fail := func(err error) error { return &PathError{Op: op, Path: rel, Err: err} }
+	if !r.info.IsDir() {
+		return nil, fail(fmt.Errorf("%w (it is %s)", ErrNotDir, kind(r.info.Mode())))
+	}
+	sub, err := r.dir.OpenRoot(r.name)
+	if err != nil {
+		return nil, fail(bare(err))
+	}
+	if err := sameFile(r.info, sub, "."); err != nil {
+		sub.Close()
+		return nil, fail(err)
+	}
+	return sub, nil
+}
+
+// OpenLogDir opens the shared log directory, alloc/logs, through the same
+// resolver as every other fs API path: if a task replaced it with a
+// symlink, the symlink is followed only inside the allocation directory
+// and never into a secrets directory. The logs API reads through the
+// returned root, which the caller closes.
+func (d *AllocDir) OpenLogDir() (*os.Root, error) {
+	return d.openDir("logs", SharedAllocName+"/"+LogDirName)
 }
 
 // Stat describes one file or directory; for a regular file, ContentType
 // is sniffed from its first 512 bytes.
 func (d *AllocDir) Stat(rel string) (*FileInfo, error) {
-	p, err := d.resolve(rel)
+	r, err := d.resolve("stat", rel)
 	if err != nil {
-		return nil, fmt.Errorf("stat %q: %w", rel, err)
+		return nil, err
 	}
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return nil, fmt.Errorf("stat %q: %w", rel, err)
+	defer r.dir.Close()
+	info := newFileInfo(r.info)
+	if r.name == "." {
+		info.Name = path.Base("/" + r.logical)
+		if r.logical == "" {
+			info.Name = filepath.Base(d.Dir)
+		}
 	}
-	info := newFileInfo(fi)
-	if fi.Mode().IsRegular() {
-		info.ContentType = contentType(p)
+	if r.info.Mode().IsRegular() {
+		if f, err := openRegular(r); err == nil {
+			info.ContentType = contentType(f, r.name)
+			f.Close()
+		}
 	}
 	return info, nil
 }
 
-// Open opens a regular file for reading. It refuses paths outside d.Dir,
-// a symlink in the last component and anything but a regular file.
+// Open opens a regular file for reading. It refuses paths outside d.Dir
+// or in a secrets directory, and anything but a regular file; a FIFO is
+// refused without being opened, so it cannot block.
 func (d *AllocDir) Open(rel string) (*os.File, error) {
-	p, err := d.resolve(rel)
+	r, err := d.resolve("open", rel)
 	if err != nil {
-		return nil, fmt.Errorf("open %q: %w", rel, err)
+		return nil, err
 	}
-	f, err := openRegular(p)
+	defer r.dir.Close()
+	f, err := openRegular(r)
 	if err != nil {
-		return nil, fmt.Errorf("open %q: %w", rel, err)
+		return nil, &PathError{Op: "open", Path: rel, Err: err}
 	}
 	return f, nil
 }
 
-// openRegular opens p without following a last-component symlink and
-// checks, on the open file, that it is a regular file.
-func openRegular(p string) (*os.File, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|openFlags, 0)
+// openRegular opens the resolved entry, which must be a regular file, and
+// checks on the open file that it is the one resolved (a task may have
+// swapped it for a symlink or a FIFO meanwhile: the open does not block
+// on a FIFO, and os.Root would follow a symlink only inside r.dir).
+func openRegular(r *resolved) (*os.File, error) {
+	if !r.info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (it is %s)", ErrNotRegular, kind(r.info.Mode()))
+	}
+	f, err := r.dir.OpenFile(r.name, os.O_RDONLY|openFlags, 0)
 	if err != nil {
-		return nil, err
+		return nil, bare(err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, bare(err)
 	}
-	if !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() || !os.SameFile(fi, r.info) {
 		f.Close()
-		return nil, fmt.Errorf("%w: %s is %s", ErrNotRegular, filepath.Base(p), kind(fi.Mode()))
+		return nil, ErrChanged
 	}
 	return f, nil
 }
@@ -132,12 +180,7 @@ func kind(m os.FileMode) string {
 }
 
 // contentType sniffs a regular file's MIME type; "" if it cannot be read.
-func contentType(p string) string {
-	f, err := openRegular(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
+func contentType(f *os.File, name string) string {
 	buf := make([]byte, 512)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -145,7 +188,7 @@ func contentType(p string) string {
 	}
 	ct := http.DetectContentType(buf[:n])
 	// DetectContentType knows no JSON.
-	if strings.HasSuffix(p, ".json") && strings.HasPrefix(ct, "text/plain") {
+	if strings.HasSuffix(name, ".json") && strings.HasPrefix(ct, "text/plain") {
 		return "application/json"
 	}
 	return ct

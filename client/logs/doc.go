@@ -20,7 +20,9 @@
 // Every path is <dir>/<name> with a task name that may not contain a path
 // separator or be "." or ".."; on Unix, files are opened without following
 // symlinks and anything but a regular file is refused, because tasks can
-// write into the alloc directory.
+// write into the alloc directory. The logs API reads through a Dir, an
+// os.Root its caller opened (allocdir confines it to the allocation
+// directory), so nothing in the directory leads outside it.
 //
 // This package must not know about allocations, drivers or the HTTP API,
 // and it does not keep the writer alive while the agent is down: that is

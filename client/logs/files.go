@@ -65,15 +65,16 @@ func filePath(dir, task string, stream Stream, index int) string {
 // index) first. A missing directory is no files, not an error. Entries
 // that are not regular files are skipped.
 func Files(dir, task string, stream Stream) ([]File, error) {
+	return listFiles(pathSource(dir), task, stream)
+}
+
+func listFiles(src source, task string, stream Stream) ([]File, error) {
 	if err := validate(task, stream); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := src.list()
 	if err != nil {
-		return nil, fmt.Errorf("list log files in %q: %w", dir, err)
+		return nil, err
 	}
 	prefix := task + "." + string(stream) + "."
 	var files []File
@@ -93,7 +94,7 @@ func Files(dir, task string, stream Stream) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stat log file %q: %w", name, err)
 		}
-		files = append(files, File{Index: idx, Path: filepath.Join(dir, name), Size: info.Size()})
+		files = append(files, File{Index: idx, Path: src.path(name), Size: info.Size()})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Index < files[j].Index })
 	return files, nil

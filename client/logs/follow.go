@@ -27,7 +27,11 @@ type FollowOptions struct {
 // If the writer rotates past MaxFiles faster than the reader keeps up, the
 // pruned files are skipped and their bytes are lost to this reader.
 func Follow(ctx context.Context, dir, task string, stream Stream, offset int64, origin Origin, opts FollowOptions) (io.ReadCloser, error) {
-	files, err := Files(dir, task, stream)
+	return follow(ctx, pathSource(dir), task, stream, offset, origin, opts)
+}
+
+func follow(ctx context.Context, src source, task string, stream Stream, offset int64, origin Origin, opts FollowOptions) (io.ReadCloser, error) {
+	files, err := listFiles(src, task, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +47,7 @@ func Follow(ctx context.Context, dir, task string, stream Stream, offset int64, 
 	}
 	tick, stop := opts.Clock.NewTicker(opts.PollInterval)
 	return &follower{
-		ctx: ctx, dir: dir, task: task, stream: stream,
+		ctx: ctx, src: src, task: task, stream: stream,
 		tick: tick, stopTicker: stop,
 		closed: make(chan struct{}),
 		index:  pos.index, seek: pos.offset,
@@ -54,7 +58,8 @@ func Follow(ctx context.Context, dir, task string, stream Stream, offset int64, 
 // Close may come from another.
 type follower struct {
 	ctx        context.Context
-	dir, task  string
+	src        source
+	task       string
 	stream     Stream
 	tick       <-chan time.Time
 	stopTicker func()
@@ -63,6 +68,7 @@ type follower struct {
 
 	mu    sync.Mutex // guards the fields below
 	f     *os.File   // open file at index; nil until it exists
+	name  string     // f's File.Path, for errors
 	index int        // index of the file being read
 	seek  int64      // offset to seek to when index is opened
 	done  bool
@@ -114,10 +120,10 @@ func (fl *follower) step(p []byte) (n int, progressed bool, err error) {
 		if err == io.EOF {
 			err = nil
 		}
-		return n, false, wrapRead(fl.f.Name(), err)
+		return n, false, wrapRead(fl.name, err)
 	}
 	// At the end of this file: has the writer moved on?
-	files, err := Files(fl.dir, fl.task, fl.stream)
+	files, err := listFiles(fl.src, fl.task, fl.stream)
 	if err != nil {
 		return 0, false, err
 	}
@@ -138,7 +144,7 @@ func (fl *follower) step(p []byte) (n int, progressed bool, err error) {
 		if err == io.EOF {
 			err = nil
 		}
-		return n, false, wrapRead(fl.f.Name(), err)
+		return n, false, wrapRead(fl.name, err)
 	}
 	fl.f.Close()
 	fl.f, fl.index, fl.seek = nil, next, 0
@@ -148,7 +154,7 @@ func (fl *follower) step(p []byte) (n int, progressed bool, err error) {
 // openLocked opens the file at fl.index, or the oldest newer one if it was
 // pruned. It reports whether a file is now open.
 func (fl *follower) openLocked() (bool, error) {
-	files, err := Files(fl.dir, fl.task, fl.stream)
+	files, err := listFiles(fl.src, fl.task, fl.stream)
 	if err != nil {
 		return false, err
 	}
@@ -159,7 +165,7 @@ func (fl *follower) openLocked() (bool, error) {
 		if f.Index > fl.index {
 			fl.index, fl.seek = f.Index, 0 // ours was pruned
 		}
-		fh, err := openRegular(f.Path, os.O_RDONLY, 0)
+		fh, err := fl.src.open(f.Path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -169,10 +175,10 @@ func (fl *follower) openLocked() (bool, error) {
 		if fl.seek > 0 {
 			if _, err := fh.Seek(fl.seek, io.SeekStart); err != nil {
 				fh.Close()
-				return false, fmt.Errorf("seek log file %q: %w", f.Path, err)
+				return false, fmt.Errorf("seek log file %q: %w", f.Path, bareErr(err))
 			}
 		}
-		fl.f = fh
+		fl.f, fl.name = fh, f.Path
 		return true, nil
 	}
 	return false, nil

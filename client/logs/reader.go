@@ -63,7 +63,11 @@ func resolve(files []File, offset int64, origin Origin) (position, error) {
 // front, so one the Rotator prunes meanwhile is still read to its end on
 // Unix; bytes written after the call may or may not be included.
 func ReadFrom(dir, task string, stream Stream, offset int64, origin Origin) (io.ReadCloser, error) {
-	files, err := Files(dir, task, stream)
+	return readFrom(pathSource(dir), task, stream, offset, origin)
+}
+
+func readFrom(src source, task string, stream Stream, offset int64, origin Origin) (io.ReadCloser, error) {
+	files, err := listFiles(src, task, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +80,7 @@ func ReadFrom(dir, task string, stream Stream, offset int64, origin Origin) (io.
 		if f.Index < pos.index {
 			continue
 		}
-		fh, err := openRegular(f.Path, os.O_RDONLY, 0)
+		fh, err := src.open(f.Path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // pruned since listing
 		}
@@ -88,7 +92,7 @@ func ReadFrom(dir, task string, stream Stream, offset int64, origin Origin) (io.
 			if _, err := fh.Seek(pos.offset, io.SeekStart); err != nil {
 				fh.Close()
 				mr.Close()
-				return nil, fmt.Errorf("seek log file %q: %w", f.Path, err)
+				return nil, fmt.Errorf("seek log file %q: %w", f.Path, bareErr(err))
 			}
 		}
 		mr.files = append(mr.files, fh)

@@ -3,9 +3,11 @@ package agent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nomadish/nomadish/drivers/plugin"
@@ -63,10 +65,21 @@ func (s *HTTPServer) clientAllocSignal(w http.ResponseWriter, r *http.Request) (
 	if req.Signal == "" {
 		return nil, badRequest("missing Signal: want a signal name such as SIGHUP or SIGUSR1")
 	}
+	sig, ok := canonicalSignal(req.Signal)
+	if !ok {
+		return nil, badRequest("unknown signal %.64q: want one of %s (the SIG prefix and case are optional)",
+			req.Signal, strings.Join(signalNames, ", "))
+	}
+	req.Signal = sig
 	rewindBody(r, &req)
 	check := func(r *http.Request, a *structs.Allocation) error { return checkTask(a, req.Task, true) }
 	return s.onAlloc(check, func(w http.ResponseWriter, r *http.Request, la localAlloc) (interface{}, error) {
 		if err := la.SignalTask(req.Task, req.Signal); err != nil {
+			if errors.Is(err, plugin.ErrNotSupported) {
+				// The driver cannot deliver this signal: the
+				// caller's to change.
+				return nil, badRequest("%v", err)
+			}
 			return nil, err
 		}
 		return struct{}{}, nil

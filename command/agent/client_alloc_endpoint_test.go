@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -57,5 +58,38 @@ func TestClientAllocRestartSignalStats(t *testing.T) {
 	}
 	if !strings.Contains(body, `"Measured":["RSS","Usage","Max Usage"]`) {
 		t.Fatalf("stats JSON lacks Measured: %s", body)
+	}
+}
+
+// TestClientAllocSignal_UnknownName: an unknown signal name is the
+// caller's mistake, refused with the accepted names before any task is
+// touched (issue 13, finding 8).
+func TestClientAllocSignal_UnknownName(t *testing.T) {
+	api, c := newClientTestAPI(t)
+	a := c.addAlloc(t, "alloc-1", "web")
+	base := api.srv.URL + "/v1/client/allocation/alloc-1/signal"
+	for _, sig := range []string{"SIGNOPE", "HUPP", "99", "SIG", "SIGHUP\x00", strings.Repeat("X", 10000)} {
+		code, body := httpDo(t, "PUT", base, map[string]string{"Signal": sig, "Task": "web"})
+		if code != 400 || !strings.Contains(string(body), "unknown signal") || !strings.Contains(string(body), "SIGHUP, SIGINT") {
+			t.Errorf("signal %.20q: %d %.300s", sig, code, body)
+		}
+		if len(body) > 2000 {
+			t.Errorf("signal %.20q: the answer echoes %d bytes", sig, len(body))
+		}
+	}
+	// Names are accepted as Nomad's CLI writes them, and as short or
+	// lowercase forms, and reach the task in canonical form.
+	for _, sig := range []string{"SIGUSR1", "usr2", "sigterm"} {
+		if code, body := httpDo(t, "PUT", base, map[string]string{"Signal": sig, "Task": "web"}); code != 200 {
+			t.Errorf("signal %q: %d %s", sig, code, body)
+		}
+	}
+	if got := strings.Join(a.signals, ","); got != "web:SIGUSR1,web:SIGUSR2,web:SIGTERM" {
+		t.Fatalf("signals = %q", got)
+	}
+	// A driver that cannot deliver a known signal is a 400 too.
+	a.signalErr = fmt.Errorf("signal task %q: a wasm module cannot receive SIGHUP: %w", "web", plugin.ErrNotSupported)
+	if code, body := httpDo(t, "PUT", base, map[string]string{"Signal": "SIGHUP", "Task": "web"}); code != 400 || !strings.Contains(string(body), "cannot receive SIGHUP") {
+		t.Errorf("unsupported signal: %d %s", code, body)
 	}
 }

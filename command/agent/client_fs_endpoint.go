@@ -10,7 +10,12 @@ import (
 // The /v1/client/fs endpoints read an allocation's directory: ls and stat
 // answer AllocFileInfo JSON, cat and readat the file's bytes. Paths are
 // relative to the allocation directory ("/" or "" is its root) and may not
-// leave it.
+// leave it; they all go through allocdir's one confined resolver.
+
+// maxReadAtLimit bounds the limit of one readat (1 GiB): far more than a
+// client reading a file in parts asks for, and a clear answer to one that
+// asks for "everything" with a huge count (cat is for that).
+const maxReadAtLimit = 1 << 30
 
 func (s *HTTPServer) clientFSList(w http.ResponseWriter, r *http.Request) (interface{}, error) {
 	return s.onAlloc(nil, func(w http.ResponseWriter, r *http.Request, la localAlloc) (interface{}, error) {
@@ -67,7 +72,10 @@ func (s *HTTPServer) clientFSReadAt(w http.ResponseWriter, r *http.Request) (int
 		}
 		limit, err := strconv.ParseInt(q.Get("limit"), 10, 64)
 		if err != nil || limit < 0 {
-			return nil, badRequest("invalid limit %q: want a byte count of 0 or more", q.Get("limit"))
+			return nil, badRequest("invalid limit %q: want a byte count from 0 to %d", q.Get("limit"), maxReadAtLimit)
+		}
+		if limit > maxReadAtLimit {
+			return nil, badRequest("limit %d is more than one readat may ask for: want a byte count from 0 to %d; read a larger file in parts, or with cat", limit, maxReadAtLimit)
 		}
 		return s.sendFile(w, la, path, offset, limit)
 	})(w, r)
@@ -81,6 +89,9 @@ func (s *HTTPServer) sendFile(w http.ResponseWriter, la localAlloc, path string,
 	}
 	if fi.IsDir {
 		return nil, badRequest("path %q is a directory: list it with /v1/client/fs/ls", path)
+	}
+	if offset > fi.Size {
+		return nil, badRequest("offset %d is past the end of %q (%d bytes): want an offset from 0 to %d", offset, path, fi.Size, fi.Size)
 	}
 	f, err := la.Open(path)
 	if err != nil {

@@ -85,22 +85,33 @@ func (s *HTTPServer) clientLogs(w http.ResponseWriter, r *http.Request) (interfa
 	}
 	check := func(r *http.Request, a *structs.Allocation) error { return checkTask(a, p.task, false) }
 	return s.onAlloc(check, func(w http.ResponseWriter, r *http.Request, la localAlloc) (interface{}, error) {
-		return s.streamLogs(w, r, la.LogDir(), p)
+		// alloc/logs is resolved like any fs API path (a task may have
+		// replaced it with a symlink), and the files are read through it.
+		root, err := la.OpenLogDir()
+		if err != nil {
+			return nil, fsError(logDirPath, err)
+		}
+		defer root.Close()
+		return s.streamLogs(w, r, logs.NewDir(root), p)
 	})(w, r)
 }
 
-func (s *HTTPServer) streamLogs(w http.ResponseWriter, r *http.Request, dir string, p *logParams) (interface{}, error) {
+// logDirPath is the log directory as the fs API names it.
+const logDirPath = "alloc/logs"
+
+func (s *HTTPServer) streamLogs(w http.ResponseWriter, r *http.Request, dir logs.Dir, p *logParams) (interface{}, error) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	var rd io.ReadCloser
 	var err error
 	if p.follow {
-		rd, err = logs.Follow(ctx, dir, p.task, p.stream, p.offset, p.origin, logs.FollowOptions{})
+		rd, err = dir.Follow(ctx, p.task, p.stream, p.offset, p.origin, logs.FollowOptions{})
 	} else {
-		rd, err = logs.ReadFrom(dir, p.task, p.stream, p.offset, p.origin)
+		rd, err = dir.ReadFrom(p.task, p.stream, p.offset, p.origin)
 	}
 	switch {
-	case errors.Is(err, logs.ErrInvalidTask), errors.Is(err, logs.ErrInvalidStream), errors.Is(err, logs.ErrInvalidOffset):
+	case errors.Is(err, logs.ErrInvalidTask), errors.Is(err, logs.ErrInvalidStream), errors.Is(err, logs.ErrInvalidOffset),
+		errors.Is(err, logs.ErrNotRegular):
 		return nil, badRequest("logs of task %q: %v", p.task, err)
 	case err != nil:
 		return nil, fmt.Errorf("logs of task %q: %w", p.task, err)
@@ -186,11 +197,11 @@ func (s *HTTPServer) sendStream(ctx context.Context, w http.ResponseWriter, rd i
 
 // streamStart is the stream offset (from the oldest kept byte) a read with
 // p's offset and origin starts at.
-func streamStart(dir string, p *logParams) int64 {
+func streamStart(dir logs.Dir, p *logParams) int64 {
 	if p.origin == logs.OriginStart {
 		return p.offset
 	}
-	files, _ := logs.Files(dir, p.task, p.stream)
+	files, _ := dir.Files(p.task, p.stream)
 	var total int64
 	for _, f := range files {
 		total += f.Size
@@ -200,16 +211,16 @@ func streamStart(dir string, p *logParams) int64 {
 
 // logFileAt names the log file holding stream offset off (best effort:
 // files rotated or pruned since the request began shift it).
-func logFileAt(dir, task string, stream logs.Stream, off int64) string {
-	files, _ := logs.Files(dir, task, stream)
+func logFileAt(dir logs.Dir, task string, stream logs.Stream, off int64) string {
+	files, _ := dir.Files(task, stream)
 	if len(files) == 0 {
 		return ""
 	}
 	for _, f := range files {
 		if off <= f.Size {
-			return fmt.Sprintf("alloc/logs/%s.%s.%d", task, stream, f.Index)
+			return fmt.Sprintf("%s/%s.%s.%d", logDirPath, task, stream, f.Index)
 		}
 		off -= f.Size
 	}
-	return fmt.Sprintf("alloc/logs/%s.%s.%d", task, stream, files[len(files)-1].Index)
+	return fmt.Sprintf("%s/%s.%s.%d", logDirPath, task, stream, files[len(files)-1].Index)
 }

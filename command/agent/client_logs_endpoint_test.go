@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +135,62 @@ func TestClientLogs_Follow(t *testing.T) {
 	}
 	if got.String() != "one\ntwo\n" {
 		t.Fatalf("followed %q", got.String())
+	}
+}
+
+// TestClientLogs_ConfinedLikeCat: the logs endpoint resolves alloc/logs
+// through the same confined resolver as cat, so alloc/logs replaced by a
+// symlink to a directory outside the allocation (or into a task's secrets)
+// serves nothing from there (issue 13, finding 6).
+func TestClientLogs_ConfinedLikeCat(t *testing.T) {
+	for _, tc := range []struct {
+		name, code, want string
+		target           func(allocDir, outside string) string
+	}{
+		{"outside", "400", "escapes the allocation directory", func(_, outside string) string { return outside }},
+		{"secrets", "403", "secrets directory is prohibited", func(allocDir, _ string) string { return "../web/secrets" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api, c := newClientTestAPI(t)
+			a := c.addAlloc(t, "alloc-1", "web")
+			outside := t.TempDir()
+			if err := os.WriteFile(filepath.Join(outside, "web.stdout.0"), []byte("host file\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(a.d.Dir, "web", "secrets", "web.stdout.0"), []byte("s3cr3t\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			logDir := a.LogDir()
+			if err := os.RemoveAll(logDir); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(tc.target(a.d.Dir, outside), logDir); err != nil {
+				t.Fatal(err)
+			}
+			// Bounded, as a followed stream that was wrongly let
+			// through would never end.
+			hc := &http.Client{Timeout: 10 * time.Second}
+			for _, q := range []string{"&plain=true", "&plain=true&follow=true", ""} {
+				resp, err := hc.Get(api.srv.URL + "/v1/client/fs/logs/alloc-1?task=web" + q)
+				if err != nil {
+					t.Fatalf("logs%s: %v", q, err)
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				code, body := resp.StatusCode, string(b)
+				if err != nil {
+					t.Errorf("logs%s: %d %q, then %v", q, code, body, err)
+				}
+				if fmt.Sprint(code) != tc.code || !strings.Contains(body, tc.want) || strings.Contains(body, "host file") ||
+					strings.Contains(body, "s3cr3t") || strings.Contains(body, c.root) || strings.Contains(body, outside) {
+					t.Errorf("logs%s: %d %q, want %s %q", q, code, body, tc.code, tc.want)
+				}
+			}
+			// cat refuses the same path with the same status.
+			code, body := get(t, api.srv.URL+"/v1/client/fs/cat/alloc-1?path=alloc/logs/web.stdout.0")
+			if fmt.Sprint(code) != tc.code || !strings.Contains(body, tc.want) {
+				t.Errorf("cat: %d %q", code, body)
+			}
+		})
 	}
 }

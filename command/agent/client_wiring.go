@@ -2,8 +2,9 @@ package agent
 
 import (
 	"errors"
-	"fmt"
+	"net/http"
 	"os"
+	"syscall"
 
 	"github.com/nomadish/nomadish/client"
 	"github.com/nomadish/nomadish/client/allocdir"
@@ -85,7 +86,16 @@ func (r *runnerAlloc) Stats() map[string]*plugin.TaskResourceUsage { return r.ar
 // allocDirFiles serves the fs endpoints from an allocation directory.
 type allocDirFiles struct{ d *allocdir.AllocDir }
 
+// LogDir is the host path of alloc/logs, for tests that write logs.
 func (f allocDirFiles) LogDir() string { return f.d.LogDir() }
+
+func (f allocDirFiles) OpenLogDir() (*os.Root, error) {
+	root, err := f.d.OpenLogDir()
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	return root, nil
+}
 
 func (f allocDirFiles) List(rel string) ([]*AllocFileInfo, error) {
 	list, err := f.d.List(rel)
@@ -119,13 +129,27 @@ func toFileInfo(fi *allocdir.FileInfo) *AllocFileInfo {
 	return &AllocFileInfo{Name: fi.Name, IsDir: fi.IsDir, Size: fi.Size, FileMode: fi.FileMode, ModTime: fi.ModTime, ContentType: fi.ContentType}
 }
 
-// fileErr maps allocdir's errors onto the ones the handlers know.
+// fileErr maps allocdir's errors onto statuses. Their messages name the
+// caller's path only (allocdir.PathError), so they are shown as they are;
+// a missing file is left for fsError's 404.
 func fileErr(err error) error {
+	var pe *allocdir.PathError
+	list := errors.As(err, &pe) && pe.Op == "list"
 	switch {
-	case errors.Is(err, allocdir.ErrEscapes):
-		return fmt.Errorf("%w: %v", errPathEscapes, err)
+	case errors.Is(err, allocdir.ErrSecrets):
+		return &CodedError{Code: http.StatusForbidden, Msg: err.Error()}
+	case errors.Is(err, allocdir.ErrNotDir) && list:
+		return badRequest("%v: ls lists directories; read a file with stat, cat, readat or stream", err)
 	case errors.Is(err, allocdir.ErrNotRegular):
+		return badRequest("%v: cat, readat and stream read regular files only", err)
+	case errors.Is(err, allocdir.ErrEscapes), errors.Is(err, allocdir.ErrNotDir), errors.Is(err, allocdir.ErrLoop),
+		errors.Is(err, allocdir.ErrInvalidPath), errors.Is(err, syscall.ENAMETOOLONG), errors.Is(err, syscall.ENOTDIR),
+		errors.Is(err, syscall.ELOOP):
 		return badRequest("%v", err)
+	case errors.Is(err, allocdir.ErrChanged):
+		return &CodedError{Code: http.StatusConflict, Msg: err.Error() + "; ask again"}
+	case errors.Is(err, os.ErrPermission):
+		return &CodedError{Code: http.StatusForbidden, Msg: err.Error()}
 	}
 	return err
 }

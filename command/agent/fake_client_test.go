@@ -131,6 +131,8 @@ type fakeAlloc struct {
 	signals  []string
 	stats    map[string]*plugin.TaskResourceUsage
 	failWith error
+	// signalErr is what SignalTask answers, when set.
+	signalErr error
 }
 
 func (a *fakeAlloc) Alloc() *structs.Allocation { return a.alloc }
@@ -146,6 +148,9 @@ func (a *fakeAlloc) RestartTask(task string) error {
 func (a *fakeAlloc) SignalTask(task, sig string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.signalErr != nil {
+		return a.signalErr
+	}
 	a.signals = append(a.signals, task+":"+sig)
 	return nil
 }

@@ -38,11 +38,15 @@ type localClient interface {
 // tasks.
 type localAlloc interface {
 	Alloc() *structs.Allocation
-	// LogDir is the allocation's alloc/logs directory.
-	LogDir() string
+	// OpenLogDir opens the allocation's alloc/logs directory through
+	// the same confined resolver as List, Stat and Open; the caller
+	// closes it.
+	OpenLogDir() (*os.Root, error)
 	// List, Stat and Open read the allocation directory; rel is
-	// relative to it and confined to it (a path escaping it is an
-	// error that errors.Is errPathEscapes).
+	// relative to it and confined to it. Their errors are the handlers'
+	// to answer: a *CodedError with its status, errPathEscapes for a
+	// path escaping the directory, os.ErrNotExist for a missing one;
+	// none names a host path.
 	List(rel string) ([]*AllocFileInfo, error)
 	Stat(rel string) (*AllocFileInfo, error)
 	Open(rel string) (*os.File, error)
