@@ -43,9 +43,16 @@ func TestUndeliverableAllocIsFailedOthersRun(t *testing.T) {
 	srv.setAllocs(bad, good)
 
 	waitFor(t, "a runner for the good allocation", func() bool { return runners.get("good") != nil })
-	syncUpdates(t, clock)
+	// The bad allocation's report may be queued after the good one's
+	// batch went: send each batch the batcher arms until it arrives.
 	waitFor(t, "the failed status of the bad one at the server", func() bool {
-		return srv.clientStatus("bad") == structs.AllocClientStatusFailed
+		if srv.clientStatus("bad") == structs.AllocClientStatusFailed {
+			return true
+		}
+		if clock.armedFor(DefaultUpdateInterval) {
+			clock.Advance(DefaultUpdateInterval)
+		}
+		return false
 	})
 	if runners.get("bad") != nil {
 		t.Fatal("a runner was started for the allocation that could not be sent")

@@ -369,6 +369,13 @@ func (a *agentProc) cleanup() {
 	for _, pid := range straysUnder(a.dir) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
+	// A recovered panic kept the agent alive, but it is a bug, whichever
+	// scenario met it.
+	if b, err := os.ReadFile(a.log); err == nil {
+		if i := bytes.Index(b, []byte("recovered panic")); i >= 0 {
+			a.t.Errorf("%s logged a recovered panic:\n%s", a.name, b[i:min(len(b), i+2000)])
+		}
+	}
 	if a.t.Failed() {
 		a.t.Logf("%s (%s, config %s) log tail:\n%s", a.name, a.ports, a.config, a.logTail())
 	}

@@ -274,6 +274,9 @@ func TestClientReportsNeedNoRoundTrip(t *testing.T) {
 	if !nestingBounded(report) {
 		t.Fatal("a client's report: want it bounded")
 	}
+	if !nestingBounded(&structs.EvalUpdateRequest{}) || !nestingBounded(&structs.NodeRegisterRequest{Node: &structs.Node{ID: "n"}}) {
+		t.Fatal("messages without free-form data: want them bounded")
+	}
 	withJob := &structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{ID: "a", Job: &structs.Job{ID: "j"}}}}
 	if nestingBounded(withJob) || nestingBounded(&structs.AllocUpdateRequest{Job: &structs.Job{}}) || nestingBounded(&structs.JobRegisterRequest{}) {
 		t.Fatal("a message that carries a job: want it decoded again")

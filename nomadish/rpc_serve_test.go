@@ -2,13 +2,10 @@ package nomadish
 
 import (
 	"errors"
-	"net"
-	"net/rpc"
 	"strings"
 	"testing"
 	"time"
 
-	msgpackrpc "github.com/hashicorp/net-rpc-msgpackrpc/v2"
 	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -34,20 +31,6 @@ func (e *testEndpoint) Block(args *structs.GenericRequest, reply *string) error 
 	return nil
 }
 
-func plainRPCClient(t *testing.T, s *Server) *rpc.Client {
-	t.Helper()
-	conn, err := net.Dial("tcp", s.RPCAdvertise().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Write([]byte{byte(rpcNomad)}); err != nil {
-		t.Fatal(err)
-	}
-	c := rpc.NewClientWithCodec(msgpackrpc.NewCodecFromHandle(true, true, conn, structs.MsgpackHandle))
-	t.Cleanup(func() { conn.Close() })
-	return c
-}
-
 func TestRPC_PanicIsAnsweredNotFatal(t *testing.T) {
 	panics.Allow(t)
 	s := testServer(t, nil)
@@ -55,7 +38,7 @@ func TestRPC_PanicIsAnsweredNotFatal(t *testing.T) {
 	before := panics.Count()
 
 	// Over the network: net/rpc alone would let the panic end the process.
-	c := plainRPCClient(t, s)
+	c := rpcClient(t, s)
 	err := c.Call("Test.Panic", &structs.GenericRequest{}, &struct{}{})
 	if err == nil || !strings.Contains(err.Error(), "internal error") {
 		t.Fatalf("Test.Panic over the network: %v, want an internal error answer", err)
@@ -78,7 +61,7 @@ func TestRPC_PanicIsAnsweredNotFatal(t *testing.T) {
 func TestRPC_CallsOnOneConnectionRunConcurrently(t *testing.T) {
 	s := testServer(t, nil)
 	waitForLeader(t, s)
-	c := plainRPCClient(t, s)
+	c := rpcClient(t, s)
 
 	var blocked string
 	call := c.Go("Test.Block", &structs.GenericRequest{}, &blocked, nil)

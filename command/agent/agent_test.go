@@ -70,7 +70,15 @@ func httpDo(t *testing.T, method, url string, body interface{}) (int, []byte) {
 	return resp.StatusCode, out
 }
 
-func TestAgent_DevRegisterAndReadJob(t *testing.T) {
+// devAgent is a -dev agent (server and client) on free ports whose logs
+// the test reads; it is shut down when the test ends.
+type devAgent struct {
+	base string
+	logs *syncBuffer
+}
+
+func newDevAgent(t *testing.T) *devAgent {
+	t.Helper()
 	logs := &syncBuffer{}
 	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})
 	a, err := NewAgent(devTestConfig(t), logger)
@@ -83,12 +91,16 @@ func TestAgent_DevRegisterAndReadJob(t *testing.T) {
 			t.Logf("agent logs:\n%s", logs.String())
 		}
 	})
-	base := "http://" + a.HTTPAddr()
-
+	la := &devAgent{base: "http://" + a.HTTPAddr(), logs: logs}
 	waitFor(t, 10*time.Second, "a leader", func() bool {
-		code, _ := httpDo(t, "GET", base+"/v1/agent/health", nil)
+		code, _ := httpDo(t, "GET", la.base+"/v1/agent/health", nil)
 		return code == 200
 	})
+	return la
+}
+
+func TestAgent_DevRegisterAndReadJob(t *testing.T) {
+	base := newDevAgent(t).base
 
 	code, body := httpDo(t, "PUT", base+"/v1/jobs", map[string]interface{}{"Job": testJob("web")})
 	if code != 200 {

@@ -8,44 +8,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
-// limitsAgent is a -dev server on free ports whose logs the test reads.
-type limitsAgent struct {
-	base string
-	logs *syncBuffer
-}
-
-func newLimitsAgent(t *testing.T) *limitsAgent {
-	t.Helper()
-	logs := &syncBuffer{}
-	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})
-	a, err := NewAgent(devTestConfig(t), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.Shutdown()
-		if t.Failed() {
-			t.Logf("agent logs:\n%s", logs.String())
-		}
-	})
-	la := &limitsAgent{base: "http://" + a.HTTPAddr(), logs: logs}
-	waitFor(t, 10*time.Second, "a leader", func() bool {
-		code, _ := httpDo(t, "GET", la.base+"/v1/agent/health", nil)
-		return code == 200
-	})
-	return la
-}
-
 // send sends a raw body and checks the status and that the answer holds
 // every want; it fails if the agent logged a recovered panic.
-func (la *limitsAgent) send(t *testing.T, method, path, body string, code int, want ...string) string {
+func (la *devAgent) send(t *testing.T, method, path, body string, code int, want ...string) string {
 	t.Helper()
 	req, err := http.NewRequest(method, la.base+path, strings.NewReader(body))
 	if err != nil {
@@ -96,7 +65,7 @@ func nestedJSON(depth int) string {
 // about validation to a real agent: unbounded counts (2), deep driver
 // configs (3), nulls in lists (4) and unknown namespaces (9).
 func TestLimits_ThroughTheServer(t *testing.T) {
-	la := newLimitsAgent(t)
+	la := newDevAgent(t)
 	la.send(t, "PUT", "/v1/jobs", jobBody(t, testJob("web")), 200)
 
 	t.Run("scale count", func(t *testing.T) {

@@ -1,6 +1,37 @@
 package structs
 
-import "reflect"
+import (
+	"encoding"
+	"reflect"
+	"time"
+
+	"github.com/hashicorp/go-msgpack/v2/codec"
+)
+
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	// customDecoders are the interfaces through which a type decodes
+	// itself; such a type may fail to decode for reasons of its own.
+	customDecoders = []reflect.Type{
+		reflect.TypeOf((*encoding.BinaryUnmarshaler)(nil)).Elem(),
+		reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem(),
+		reflect.TypeOf((*codec.Selfer)(nil)).Elem(),
+	}
+)
+
+// decodesItself tells whether t (or a pointer to it) decodes through its
+// own method. time.Time does, but the codec encodes it as a timestamp.
+func decodesItself(t reflect.Type) bool {
+	if t == timeType {
+		return false
+	}
+	for _, i := range customDecoders {
+		if t.Implements(i) || reflect.PointerTo(t).Implements(i) {
+			return true
+		}
+	}
+	return false
+}
 
 // TypeDepthBound returns the deepest nesting of maps, slices, arrays and
 // structs that any value of type t can have as msgpack encodes it (counted
@@ -8,7 +39,9 @@ import "reflect"
 // that holds an interface{} (free-form data such as a task's Config) or
 // refers to itself can nest without limit. Struct fields for which skip
 // returns true are left out, for callers that know those fields are unset.
-// Unexported fields count too, which can only overestimate.
+// Unexported fields count too, which can only overestimate. A type that
+// decodes itself (encoding.BinaryUnmarshaler, TextUnmarshaler or
+// codec.Selfer; time.Time excepted) has no bound: its method may refuse.
 func TypeDepthBound(t reflect.Type, skip func(reflect.StructField) bool) (int, bool) {
 	return typeDepth(t, skip, map[reflect.Type]bool{})
 }
@@ -16,6 +49,12 @@ func TypeDepthBound(t reflect.Type, skip func(reflect.StructField) bool) (int, b
 func typeDepth(t reflect.Type, skip func(reflect.StructField) bool, visiting map[reflect.Type]bool) (int, bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if decodesItself(t) {
+		return 0, false
+	}
+	if t == timeType {
+		return 0, true
 	}
 	switch t.Kind() {
 	case reflect.Interface:

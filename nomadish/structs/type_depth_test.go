@@ -3,7 +3,13 @@ package structs
 import (
 	"reflect"
 	"testing"
+	"time"
 )
+
+// selfDecoder decodes itself, and so may refuse to.
+type selfDecoder struct{}
+
+func (*selfDecoder) UnmarshalText([]byte) error { return nil }
 
 func TestTypeDepthBound(t *testing.T) {
 	type leaf struct{ A, B string }
@@ -26,6 +32,8 @@ func TestTypeDepthBound(t *testing.T) {
 		{self{}, 0, false},
 		{free{}, 0, false},
 		{map[string][]string{}, 2, true},
+		{struct{ T time.Time }{}, 1, true},
+		{struct{ T selfDecoder }{}, 0, false},
 	} {
 		d, ok := TypeDepthBound(reflect.TypeOf(tc.v), nil)
 		if d != tc.depth || ok != tc.bounded {
