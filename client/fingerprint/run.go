@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -95,7 +96,7 @@ func Run(ctx context.Context, cfg *Config) (*Result, error) {
 		}
 		req := cfg.Request
 		var resp Response
-		if err := safeFingerprint(f, &req, &resp); err != nil {
+		if err := safeFingerprint(logger, f, &req, &resp); err != nil {
 			logger.Warn("fingerprinter failed", "fingerprinter", f.Name, "error", err)
 			errs = append(errs, fmt.Errorf("fingerprint %s: %w", f.Name, err))
 			// What it found before failing still stands: fingerprinters
@@ -123,9 +124,10 @@ func Run(ctx context.Context, cfg *Config) (*Result, error) {
 
 // safeFingerprint turns a fingerprinter's panic into an error so one bad
 // parser cannot take the agent down.
-func safeFingerprint(f Named, req *Request, resp *Response) (err error) {
+func safeFingerprint(logger hclog.Logger, f Named, req *Request, resp *Response) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			panics.Recovered(logger, "fingerprint", f.Name, r)
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -31,6 +32,7 @@ func (f *fakeFP) Fingerprint(_ *Request, resp *Response) error {
 }
 
 func TestRun_FailuresDoNotStopOthers(t *testing.T) {
+	panics.Allow(t)
 	boom := errors.New("boom")
 	res, err := Run(context.Background(), &Config{Fingerprinters: []Named{
 		{"a", &fakeFP{attrs: map[string]string{"a.x": "1"}}},
