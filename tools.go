@@ -5,7 +5,18 @@
 package main
 
 import (
+	_ "github.com/containerd/go-runc"
+	_ "github.com/google/go-containerregistry/pkg/authn"
+	_ "github.com/google/go-containerregistry/pkg/name"
+	_ "github.com/google/go-containerregistry/pkg/registry"
+	_ "github.com/google/go-containerregistry/pkg/v1/empty"
+	_ "github.com/google/go-containerregistry/pkg/v1/layout"
+	_ "github.com/google/go-containerregistry/pkg/v1/mutate"
+	_ "github.com/google/go-containerregistry/pkg/v1/random"
+	_ "github.com/google/go-containerregistry/pkg/v1/remote"
+	_ "github.com/google/go-containerregistry/pkg/v1/tarball"
 	_ "github.com/google/uuid"
+	_ "github.com/gorilla/websocket"
 	_ "github.com/hashicorp/cli"
 	_ "github.com/hashicorp/go-hclog"
 	_ "github.com/hashicorp/go-memdb"
@@ -21,5 +32,6 @@ import (
 	_ "github.com/hashicorp/raft-wal"
 	_ "github.com/hashicorp/serf/serf"
 	_ "github.com/hashicorp/yamux"
+	_ "github.com/opencontainers/runtime-spec/specs-go"
 	_ "go.etcd.io/bbolt"
 )
