@@ -37,8 +37,9 @@ func builtinDriverNames() []string {
 // hiddenCommands are registered but left out of the top-level help and the
 // CLI reference: nobody runs them by hand.
 var hiddenCommands = map[string]func(ui cli.Ui) cli.Command{
-	"plugin": func(ui cli.Ui) cli.Command { return &PluginCommand{Ui: ui} },
-	"logmon": func(ui cli.Ui) cli.Command { return &LogmonCommand{Ui: ui} },
+	"plugin":      func(ui cli.Ui) cli.Command { return &PluginCommand{Ui: ui} },
+	"logmon":      func(ui cli.Ui) cli.Command { return &LogmonCommand{Ui: ui} },
+	"oci-monitor": func(ui cli.Ui) cli.Command { return &OCIMonitorCommand{Ui: ui} },
 }
 
 // addHiddenCommands registers hiddenCommands with c and hides them.

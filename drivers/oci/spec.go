@@ -1,8 +1,3 @@
-// Package oci is the OCI task driver, which runs a task from an OCI image
-// or an unpacked root filesystem with a low-level container runtime, without
-// a daemon. The driver itself arrives with the client/plugin milestone; for
-// now the package exports only the schema of its task `config` block, which
-// jobspec checks job files against.
 package oci
 
 import (
@@ -28,7 +23,13 @@ var ConfigSpec hcldec.Spec = &hcldec.ValidateSpec{
 		"readonly_rootfs": configspec.Attr("readonly_rootfs", cty.Bool),
 		"cap_add":         configspec.Attr("cap_add", strings),
 		"cap_drop":        configspec.Attr("cap_drop", strings),
-		"network_mode":    configspec.Attr("network_mode", cty.String),
+		"network_mode":    configspec.OneOf("network_mode", "bridge", "host", "none"),
+		"privileged":      configspec.Attr("privileged", cty.Bool),
+		"runtime":         configspec.Attr("runtime", cty.String),
+		"auth": configspec.Block("auth", hcldec.ObjectSpec{
+			"username": configspec.Attr("username", cty.String),
+			"password": configspec.Attr("password", cty.String),
+		}),
 		"mount": configspec.Blocks("mount", hcldec.ObjectSpec{
 			"type":     configspec.OneOf("type", "bind", "tmpfs"),
 			"target":   configspec.Required("target", cty.String),
@@ -51,4 +52,33 @@ var ConfigSpec hcldec.Spec = &hcldec.ValidateSpec{
 		}
 		return nil
 	},
+}
+
+// PluginSpec is the schema of the driver's own `plugin "oci" { config {
+// ... } }` block in the agent configuration.
+var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
+	// runtime is the OCI runtime, "runc" (the default) or "crun", by name
+	// or path; a task may choose another with its own `runtime`.
+	"runtime": configspec.Attr("runtime", cty.String),
+	// data_dir holds the image store and the containers' state; by
+	// default $NOMADISH_PLUGIN_DIR.
+	"data_dir": configspec.Attr("data_dir", cty.String),
+	// allow_privileged lets tasks set privileged = true.
+	"allow_privileged": configspec.Attr("allow_privileged", cty.Bool),
+	// allow_caps are the capabilities cap_add may grant; by default the
+	// driver's default set.
+	"allow_caps": configspec.Attr("allow_caps", strings),
+	// allow_bind_mounts lets `mount { type = "bind" }` blocks bind host
+	// paths under bind_mount_sources.
+	"allow_bind_mounts":  configspec.Attr("allow_bind_mounts", cty.Bool),
+	"bind_mount_sources": configspec.Attr("bind_mount_sources", strings),
+	// insecure_registries are reached over plain HTTP (loopback
+	// registries always are).
+	"insecure_registries": configspec.Attr("insecure_registries", strings),
+	// image_gc_delay is how long an image no task uses is kept.
+	"image_gc_delay": configspec.Attr("image_gc_delay", cty.String),
+	// max_image_size (bytes, unpacked) and max_layers bound what a pull may
+	// bring in.
+	"max_image_size": configspec.Attr("max_image_size", cty.Number),
+	"max_layers":     configspec.Attr("max_layers", cty.Number),
 }

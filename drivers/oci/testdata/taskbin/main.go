@@ -1,0 +1,104 @@
+// Command taskbin is the program the OCI driver's tests put in the images
+// they build: a static binary that behaves as the driver conformance suite's
+// tasks do. Invoked as "cat" it copies stdin to stdout, for ExecTask.
+//
+//	taskbin wait           run until SIGTERM or SIGINT, then exit 0
+//	taskbin ignore         run until killed, ignoring SIGTERM
+//	taskbin exit N         exit N
+//	taskbin stdout TEXT    print TEXT and exit 0
+//	taskbin printenv NAME  print $NAME and exit 0
+//	taskbin alloc MiB      allocate and touch MiB of memory, then wait
+//	taskbin ps             print the PIDs visible in /proc
+//	taskbin ls DIR         print the names in DIR
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+func main() {
+	if filepath.Base(os.Args[0]) == "cat" {
+		if _, err := io.Copy(os.Stdout, os.Stdin); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: taskbin wait|ignore|exit N|stdout TEXT|printenv NAME|alloc MiB|ps|ls DIR")
+		os.Exit(2)
+	}
+	arg := ""
+	if len(os.Args) > 2 {
+		arg = os.Args[2]
+	}
+	switch os.Args[1] {
+	case "wait":
+		waitFor(syscall.SIGTERM, syscall.SIGINT)
+	case "ignore":
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		waitFor() // until SIGKILL
+	case "exit":
+		n, _ := strconv.Atoi(arg)
+		os.Exit(n)
+	case "stdout":
+		fmt.Println(arg)
+	case "printenv":
+		fmt.Println(os.Getenv(arg))
+	case "alloc":
+		mib, _ := strconv.Atoi(arg)
+		buf := make([][]byte, 0, mib)
+		for i := 0; i < mib; i++ {
+			b := make([]byte, 1<<20)
+			for j := range b {
+				b[j] = byte(j)
+			}
+			buf = append(buf, b)
+		}
+		fmt.Println("allocated", len(buf), "MiB")
+		waitFor(syscall.SIGTERM, syscall.SIGINT)
+	case "ps":
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			if _, err := strconv.Atoi(e.Name()); err == nil {
+				fmt.Println(e.Name())
+			}
+		}
+	case "ls":
+		entries, err := os.ReadDir(arg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, e := range entries {
+			fmt.Println(e.Name())
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "taskbin: unknown mode %q\n", os.Args[1])
+		os.Exit(2)
+	}
+}
+
+// waitFor blocks until one of sigs arrives (forever without any), taking
+// SIGUSR1 and SIGHUP without dying, as a long-running task should.
+func waitFor(sigs ...os.Signal) {
+	other := make(chan os.Signal, 4)
+	signal.Notify(other, syscall.SIGUSR1, syscall.SIGHUP)
+	stop := make(chan os.Signal, 1)
+	if len(sigs) > 0 {
+		signal.Notify(stop, sigs...)
+	}
+	for {
+		select {
+		case s := <-other:
+			fmt.Println("got", s)
+		case <-stop:
+			return
+		}
+	}
+}
