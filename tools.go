@@ -6,6 +6,7 @@ package main
 
 import (
 	_ "github.com/containerd/go-runc"
+	_ "github.com/containernetworking/cni/libcni"
 	_ "github.com/google/go-containerregistry/pkg/authn"
 	_ "github.com/google/go-containerregistry/pkg/name"
 	_ "github.com/google/go-containerregistry/pkg/registry"
