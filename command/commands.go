@@ -75,6 +75,7 @@ Usage: nomadish alloc <subcommand> [options] [args]
 
   Run "nomadish alloc <subcommand> -help" for a sub-command's options.`}, nil
 		},
+		"alloc exec":    func() (cli.Command, error) { return &AllocExecCommand{Meta: meta}, nil },
 		"alloc fs":      func() (cli.Command, error) { return &AllocFSCommand{Meta: meta}, nil },
 		"alloc logs":    func() (cli.Command, error) { return &AllocLogsCommand{Meta: meta}, nil },
 		"alloc restart": func() (cli.Command, error) { return &AllocRestartCommand{Meta: meta}, nil },

@@ -37,6 +37,7 @@ func (s *HTTPServer) registerClientRoutes() {
 	s.route("/v1/client/allocation/{alloc}/restart", methods{http.MethodPut: s.clientAllocRestart, http.MethodPost: s.clientAllocRestart})
 	s.route("/v1/client/allocation/{alloc}/signal", methods{http.MethodPut: s.clientAllocSignal, http.MethodPost: s.clientAllocSignal})
 	s.route("/v1/client/allocation/{alloc}/stats", methods{http.MethodGet: s.clientAllocStats})
+	s.route("/v1/client/allocation/{alloc}/exec", methods{http.MethodGet: s.clientAllocExec})
 	s.registerClientStatsRoutes()
 	// Nomad's API also serves restart and signal under /v1/allocation.
 	s.route("/v1/allocation/{alloc}/restart", methods{http.MethodPut: s.clientAllocRestart, http.MethodPost: s.clientAllocRestart})
@@ -126,6 +127,12 @@ func (s *HTTPServer) proxyToNode(w http.ResponseWriter, r *http.Request, node *s
 			pr.SetURL(target)
 			pr.Out.Host = node.HTTPAddr
 			pr.Out.Header.Set(forwardedHeader, "1")
+			// This agent has vetted the browser's origin (checkWriteOrigin,
+			// exec's check); to the node the request comes from this agent,
+			// whose own origin would not match the node's.
+			for _, h := range browserOriginHeaders {
+				pr.Out.Header.Del(h)
+			}
 		},
 		Transport:     s.proxyTransport(),
 		FlushInterval: -1, // log streams: pass every frame on at once

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -82,6 +83,12 @@ func (r *runnerAlloc) Alloc() *structs.Allocation                  { return r.ar
 func (r *runnerAlloc) RestartTask(task string) error               { return r.ar.RestartTask(task) }
 func (r *runnerAlloc) SignalTask(task, signal string) error        { return r.ar.SignalTask(task, signal) }
 func (r *runnerAlloc) Stats() map[string]*plugin.TaskResourceUsage { return r.ar.Stats() }
+func (r *runnerAlloc) CheckExec(ctx context.Context, task string) error {
+	return r.ar.CheckExec(ctx, task)
+}
+func (r *runnerAlloc) ExecTask(ctx context.Context, task string, cmd []string, stdio plugin.ExecStdio) (*plugin.ExitResult, error) {
+	return r.ar.ExecTask(ctx, task, cmd, stdio)
+}
 
 // allocDirFiles serves the fs endpoints from an allocation directory.
 type allocDirFiles struct{ d *allocdir.AllocDir }

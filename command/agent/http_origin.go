@@ -27,6 +27,24 @@ var browserSimpleTypes = map[string]bool{
 	"multipart/form-data": true,
 }
 
+// browserOriginHeaders are the headers by which a browser says which site
+// a request comes from.
+var browserOriginHeaders = []string{"Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest"}
+
+// checkBrowserOrigin refuses any request, whatever its method, that a
+// browser sent from a site other than the API's own or an allowed one. It
+// guards the WebSocket endpoints: a page may open a WebSocket to any
+// address, and the handshake is a GET.
+func (s *HTTPServer) checkBrowserOrigin(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" || s.originAllowed(origin, r.Host) {
+		return nil
+	}
+	return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
+		"%s %s from origin %q refused: browsers may use it only from the API's own origin or one listed in the agent's http_allowed_origins",
+		r.Method, r.URL.Path, origin)}
+}
+
 // isWrite tells whether a method changes state.
 func isWrite(method string) bool {
 	switch method {
@@ -43,10 +61,8 @@ func (s *HTTPServer) checkWriteOrigin(r *http.Request) error {
 		return nil
 	}
 	origin := r.Header.Get("Origin")
-	if origin != "" && !s.originAllowed(origin, r.Host) {
-		return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
-			"%s %s from origin %q refused: browsers may send writes only from the API's own origin or one listed in the agent's http_allowed_origins",
-			r.Method, r.URL.Path, origin)}
+	if err := s.checkBrowserOrigin(r); err != nil {
+		return err
 	}
 	if origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
