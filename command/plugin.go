@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/cli"
 	"github.com/hashicorp/go-hclog"
 	"github.com/nomadish/nomadish/drivers/mock"
+	"github.com/nomadish/nomadish/drivers/oci"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/drivers/wasm"
 )
@@ -22,6 +23,10 @@ import (
 var builtinDrivers = map[string]func(logger hclog.Logger) plugin.DriverPlugin{
 	mock.Name: func(logger hclog.Logger) plugin.DriverPlugin { return mock.New(mock.Config{Logger: logger}) },
 	wasm.Name: func(logger hclog.Logger) plugin.DriverPlugin { return wasm.New(wasm.Config{Logger: logger}) },
+	// The oci driver runs its containers' monitors as this binary's
+	// hidden oci-monitor command; it fingerprints unhealthy, saying what
+	// is missing, on a host without runc or crun.
+	oci.Name: func(logger hclog.Logger) plugin.DriverPlugin { return oci.New(oci.Config{Logger: logger}) },
 }
 
 // builtinDriverNames lists builtinDrivers sorted.

@@ -369,6 +369,7 @@ func (a *agentProc) cleanup() {
 	for _, pid := range straysUnder(a.dir) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
+	reapContainersUnder(a.dir)
 	// A recovered panic kept the agent alive, but it is a bug, whichever
 	// scenario met it.
 	if b, err := os.ReadFile(a.log); err == nil {

@@ -13,3 +13,6 @@ func agentSysProcAttr() *syscall.SysProcAttr {
 
 // straysUnder finds nothing outside Linux, which has no /proc to search.
 func straysUnder(dir string) []int { return nil }
+
+// reapContainersUnder has nothing to do outside Linux: no OCI containers.
+func reapContainersUnder(dir string) {}

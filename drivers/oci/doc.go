@@ -7,6 +7,13 @@
 // (drivers/plugin) and exports the schemas of its task and plugin config
 // blocks, which jobspec checks job files against.
 //
+// Under the plugin config's data_dir the driver keeps images/ (the image
+// store), state/ (the runtime's per-container state, which RecoverTask
+// reads after a plugin restart) and bundles/<container id> (config.json,
+// the writable layer mounted at rootfs, and the /etc files; see
+// rootfs.go). A container's ID is a digest of its task ID. Where an image
+// comes from is decided by its prefix (see source.go).
+//
 // It must not import the scheduler or the server: drivers see only the
 // plugin SDK and structs.
 package oci

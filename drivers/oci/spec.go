@@ -7,7 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-var strings = cty.List(cty.String)
+var stringList = cty.List(cty.String)
 
 // ConfigSpec is the schema of an oci task's `config` block. Exactly one of
 // image and rootfs is required.
@@ -16,13 +16,13 @@ var ConfigSpec hcldec.Spec = &hcldec.ValidateSpec{
 		"image":           configspec.Attr("image", cty.String),
 		"rootfs":          configspec.Attr("rootfs", cty.String),
 		"command":         configspec.Attr("command", cty.String),
-		"args":            configspec.Attr("args", strings),
-		"entrypoint":      configspec.Attr("entrypoint", strings),
+		"args":            configspec.Attr("args", stringList),
+		"entrypoint":      configspec.Attr("entrypoint", stringList),
 		"work_dir":        configspec.Attr("work_dir", cty.String),
 		"hostname":        configspec.Attr("hostname", cty.String),
 		"readonly_rootfs": configspec.Attr("readonly_rootfs", cty.Bool),
-		"cap_add":         configspec.Attr("cap_add", strings),
-		"cap_drop":        configspec.Attr("cap_drop", strings),
+		"cap_add":         configspec.Attr("cap_add", stringList),
+		"cap_drop":        configspec.Attr("cap_drop", stringList),
 		"network_mode":    configspec.OneOf("network_mode", "bridge", "host", "none"),
 		"privileged":      configspec.Attr("privileged", cty.Bool),
 		"runtime":         configspec.Attr("runtime", cty.String),
@@ -67,14 +67,14 @@ var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
 	"allow_privileged": configspec.Attr("allow_privileged", cty.Bool),
 	// allow_caps are the capabilities cap_add may grant; by default the
 	// driver's default set.
-	"allow_caps": configspec.Attr("allow_caps", strings),
+	"allow_caps": configspec.Attr("allow_caps", stringList),
 	// allow_bind_mounts lets `mount { type = "bind" }` blocks bind host
 	// paths under bind_mount_sources.
 	"allow_bind_mounts":  configspec.Attr("allow_bind_mounts", cty.Bool),
-	"bind_mount_sources": configspec.Attr("bind_mount_sources", strings),
+	"bind_mount_sources": configspec.Attr("bind_mount_sources", stringList),
 	// insecure_registries are reached over plain HTTP (loopback
 	// registries always are).
-	"insecure_registries": configspec.Attr("insecure_registries", strings),
+	"insecure_registries": configspec.Attr("insecure_registries", stringList),
 	// image_gc_delay is how long an image no task uses is kept.
 	"image_gc_delay": configspec.Attr("image_gc_delay", cty.String),
 	// max_image_size (bytes, unpacked) and max_layers bound what a pull may

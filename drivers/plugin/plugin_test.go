@@ -17,6 +17,9 @@ func TestSchemaRoundTrip(t *testing.T) {
 		"auth": &hcldec.BlockSpec{TypeName: "auth", Nested: hcldec.ObjectSpec{
 			"user": &hcldec.AttrSpec{Name: "user", Type: cty.String},
 		}},
+		"mount": &hcldec.BlockListSpec{TypeName: "mount", Nested: hcldec.ObjectSpec{
+			"target": &hcldec.AttrSpec{Name: "target", Type: cty.String},
+		}},
 	}
 	s, err := SchemaFromSpec(spec)
 	if err != nil {
@@ -38,6 +41,10 @@ func TestSchemaRoundTrip(t *testing.T) {
 	img := obj["image"].(*hcldec.AttrSpec)
 	args := obj["args"].(*hcldec.AttrSpec)
 	auth := obj["auth"].(*hcldec.BlockSpec)
+	mount, ok := obj["mount"].(*hcldec.BlockListSpec)
+	if !ok || mount.TypeName != "mount" {
+		t.Fatalf("a repeated block came back as %T: %s", obj["mount"], b)
+	}
 	if !img.Required || !img.Type.Equals(cty.String) || !args.Type.Equals(cty.List(cty.String)) || auth.TypeName != "auth" {
 		t.Fatalf("round trip lost something: %s", b)
 	}

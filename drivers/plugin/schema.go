@@ -29,11 +29,14 @@ type SchemaAttr struct {
 	Required bool            `json:"required,omitempty"`
 }
 
-// SchemaBlock is a nested block that appears at most once.
+// SchemaBlock is a nested block that appears at most once, or any number
+// of times when List is set.
 type SchemaBlock struct {
 	TypeName string  `json:"type_name"`
 	Required bool    `json:"required,omitempty"`
 	Nested   *Schema `json:"nested"`
+	// List says the block may appear any number of times.
+	List bool `json:"list,omitempty"`
 }
 
 // SchemaFromSpec describes an hcldec.ObjectSpec (or nil, the empty
@@ -71,6 +74,12 @@ func (s *Schema) add(key string, spec hcldec.Spec) error {
 			return fmt.Errorf("schema: block %q: %w", key, err)
 		}
 		s.Blocks[key] = &SchemaBlock{TypeName: v.TypeName, Required: v.Required, Nested: nested}
+	case *hcldec.BlockListSpec:
+		nested, err := SchemaFromSpec(v.Nested)
+		if err != nil {
+			return fmt.Errorf("schema: block %q: %w", key, err)
+		}
+		s.Blocks[key] = &SchemaBlock{TypeName: v.TypeName, Nested: nested, List: true}
 	default:
 		return fmt.Errorf("schema: %q is a %T, which a driver schema cannot carry", key, spec)
 	}
@@ -95,6 +104,10 @@ func (s *Schema) Spec() (hcldec.Spec, error) {
 		nested, err := b.Nested.Spec()
 		if err != nil {
 			return nil, fmt.Errorf("schema: block %q: %w", key, err)
+		}
+		if b.List {
+			obj[key] = &hcldec.BlockListSpec{TypeName: b.TypeName, Nested: nested}
+			continue
 		}
 		obj[key] = &hcldec.BlockSpec{TypeName: b.TypeName, Required: b.Required, Nested: nested}
 	}

@@ -6,6 +6,7 @@
 //	taskbin ignore         run until killed, ignoring SIGTERM
 //	taskbin exit N         exit N
 //	taskbin stdout TEXT    print TEXT and exit 0
+//	taskbin tick           print "tick" every 50 ms until killed
 //	taskbin printenv NAME  print $NAME and exit 0
 //	taskbin alloc MiB      allocate and touch MiB of memory, then wait
 //	taskbin ps             print the PIDs visible in /proc
@@ -20,7 +21,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 )
+
+// init ignores SIGTERM and SIGINT for "ignore" as early as a Go program
+// can: a stop sent the moment the container starts must not find the
+// runtime's default handler, which exits 2, still in place.
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == "ignore" {
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+	}
+}
 
 func main() {
 	if filepath.Base(os.Args[0]) == "cat" {
@@ -48,6 +59,11 @@ func main() {
 		os.Exit(n)
 	case "stdout":
 		fmt.Println(arg)
+	case "tick":
+		for {
+			fmt.Println("tick")
+			time.Sleep(50 * time.Millisecond)
+		}
 	case "printenv":
 		fmt.Println(os.Getenv(arg))
 	case "alloc":

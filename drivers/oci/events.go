@@ -1,0 +1,24 @@
+package oci
+
+import (
+	"context"
+	"time"
+
+	"github.com/nomadish/nomadish/drivers/plugin"
+)
+
+// TaskEvents streams the events of every task of this driver.
+func (d *Driver) TaskEvents(ctx context.Context) (<-chan *plugin.TaskEvent, error) {
+	return d.events.Subscribe(ctx), nil
+}
+
+func (d *Driver) emit(t *task, msg string, ann map[string]string) {
+	d.events.Publish(&plugin.TaskEvent{
+		TaskID:      t.cfg.ID,
+		AllocID:     t.cfg.AllocID,
+		TaskName:    t.cfg.Name,
+		Timestamp:   time.Now(),
+		Message:     msg,
+		Annotations: ann,
+	})
+}

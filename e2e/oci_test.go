@@ -1,0 +1,140 @@
+//go:build e2e && linux
+
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/nomadish/nomadish/api"
+)
+
+// ociTestImage builds drivers/oci/testdata/taskbin as a static binary,
+// packs it as /bin/taskbin (and /bin/cat) in a one-layer image whose
+// entrypoint is /bin/taskbin, pushes it to an in-process registry on
+// loopback and returns the image's reference. Nothing comes from the
+// internet.
+func ociTestImage(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "taskbin")
+	build := exec.Command("go", "build", "-o", bin, "../drivers/oci/testdata/taskbin")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build taskbin: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layer bytes.Buffer
+	tw := tar.NewWriter(&layer)
+	for _, h := range []*tar.Header{
+		{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "bin/taskbin", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))},
+		{Name: "bin/cat", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))},
+	} {
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := tw.Write(data); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := tarball.LayerFromReader(bytes.NewReader(layer.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err = mutate.Config(img, v1.Config{Entrypoint: []string{"/bin/taskbin"}, Env: []string{"PATH=/bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
+	ref := strings.TrimPrefix(reg.URL, "http://") + "/e2e/taskbin:1"
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("push the test image: %v", err)
+	}
+	return ref
+}
+
+// An OCI container task on an agent: pulled from a registry, run with
+// runc, its output in the task's logs, `alloc exec` inside it, and kept
+// running (same container, same plugin and log processes) across a kill -9
+// of the agent.
+func TestOCITaskRunsAndSurvivesKill9(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the OCI driver needs root")
+	}
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Skip("the OCI driver needs runc on PATH (.ci/run installs it)")
+	}
+	ref := ociTestImage(t)
+	a := startServer(t, "solo", 0, serverOpts{BootstrapExpect: 1, Client: true})
+	job := mockJob("oci-svc", api.JobTypeService, 1, map[string]interface{}{"image": ref, "args": []string{"tick"}})
+	task := job.TaskGroups[0].Tasks[0]
+	task.Driver = "oci"
+	task.Resources.MemoryMB = 64
+	taskSurvivesKill9(t, a, job)
+
+	allocs := jobAllocs(t, a, job.ID)
+	if len(allocs) != 1 {
+		t.Fatalf("%d allocations, want 1", len(allocs))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, a.bin, "alloc", "exec", "-i=false", allocs[0].ID, "/bin/taskbin", "ps")
+	cmd.Env = append(os.Environ(), "NOMADISH_ADDR="+a.httpAddr())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("alloc exec ps in the container: %v\n%s", err, out)
+	}
+	// The container has its own PID namespace: its init is 1 and only
+	// the task and the exec'd command are there.
+	pids := strings.Fields(string(out))
+	if len(pids) == 0 || pids[0] != "1" || len(pids) > 3 {
+		t.Fatalf("processes seen inside the container: %q; want its own PID namespace (1 and the exec)", out)
+	}
+
+	// Stopping the job stops the container and removes its bundle (its
+	// writable layer unmounted).
+	if _, _, err := a.client(10*time.Second).Jobs().Deregister(job.ID, false, nil); err != nil {
+		t.Fatalf("stop the job: %v", err)
+	}
+	bundles := filepath.Join(a.dir, "data", "plugins", "oci", "bundles")
+	waitFor(t, time.Minute, 200*time.Millisecond, func() (bool, string) {
+		entries, _ := os.ReadDir(bundles)
+		return len(entries) == 0, fmt.Sprintf("%d container bundles left in %s", len(entries), bundles)
+	})
+}
