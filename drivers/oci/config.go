@@ -123,12 +123,15 @@ type pluginConfig struct {
 	ImageGCDelay       string   `json:"image_gc_delay"`
 	MaxImageSize       *float64 `json:"max_image_size"`
 	MaxLayers          *float64 `json:"max_layers"`
+	CNIPath            []string `json:"cni_path"`
+	BridgeName         string   `json:"bridge_name"`
+	BridgeSubnet       string   `json:"bridge_subnet"`
 
 	gcDelay time.Duration // parsed ImageGCDelay; 0 is the store's default
 }
 
 // pluginConfigKeys are the options of the plugin config block, for errors.
-const pluginConfigKeys = "runtime, data_dir, allow_privileged, allow_caps, allow_bind_mounts, bind_mount_sources, insecure_registries, image_gc_delay, max_image_size, max_layers"
+const pluginConfigKeys = "runtime, data_dir, allow_privileged, allow_caps, allow_bind_mounts, bind_mount_sources, insecure_registries, image_gc_delay, max_image_size, max_layers, cni_path, bridge_name, bridge_subnet"
 
 func parsePluginConfig(b []byte) (*pluginConfig, error) {
 	c := &pluginConfig{}

@@ -77,6 +77,9 @@ type Driver struct {
 	store    *image.Store
 	runtimes map[string]*ociruntime.Runtime
 	stopGC   context.CancelFunc
+	// bridge is the CNI network of network_mode "bridge" made from the
+	// plugin config, when Config.Network gives none.
+	bridge Network
 	// copyRootfs forces the copy fallback of the writable layer (tests).
 	copyRootfs bool
 }
@@ -101,12 +104,15 @@ func New(cfg Config) *Driver {
 
 // driverState is what the driver keeps in a task handle.
 type driverState struct {
-	ContainerID string    `json:"container_id"`
-	Runtime     string    `json:"runtime"`
-	BundleDir   string    `json:"bundle_dir"`
-	ImageID     string    `json:"image_id,omitempty"`
-	Overlay     bool      `json:"overlay"`
-	StartedAt   time.Time `json:"started_at"`
+	ContainerID string `json:"container_id"`
+	Runtime     string `json:"runtime"`
+	BundleDir   string `json:"bundle_dir"`
+	ImageID     string `json:"image_id,omitempty"`
+	Overlay     bool   `json:"overlay"`
+	// Bridge is set once the container's CNI network was asked for, so
+	// that its destroy tears the network down.
+	Bridge    bool      `json:"bridge,omitempty"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 func (d *Driver) PluginInfo(context.Context) (*plugin.PluginInfo, error) {
@@ -172,6 +178,14 @@ func (d *Driver) SetConfig(_ context.Context, config []byte) error {
 			d.confErr = fmt.Errorf("oci plugin config: data_dir %q: %w", conf.DataDir, err)
 			return d.confErr
 		}
+	}
+	if d.cfg.Network == nil {
+		bridge, err := newCNINetwork(conf, d.logger)
+		if err != nil {
+			d.confErr = fmt.Errorf("oci plugin config: bridge network: %w", err)
+			return d.confErr
+		}
+		d.bridge = bridge
 	}
 	d.conf, d.confErr, d.store = conf, nil, store
 	gcCtx, cancel := context.WithCancel(context.Background())
@@ -252,4 +266,15 @@ func (d *Driver) runtime(name string) (*ociruntime.Runtime, error) {
 // sees only its image (FSIsolation "image"); containers outlive the plugin.
 func (d *Driver) Capabilities(context.Context) (*plugin.Capabilities, error) {
 	return &plugin.Capabilities{SendSignals: true, Exec: true, FSIsolation: "image", RecoverAfterPluginRestart: true}, nil
+}
+
+// network is the Network of network_mode "bridge": Config.Network, else
+// the CNI bridge made by SetConfig; nil before SetConfig.
+func (d *Driver) network() Network {
+	if d.cfg.Network != nil {
+		return d.cfg.Network
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.bridge
 }

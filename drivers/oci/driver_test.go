@@ -146,7 +146,6 @@ func TestConfigErrorsAreFatal(t *testing.T) {
 	}{
 		{"privileged", map[string]any{"privileged": true}, "allow_privileged"},
 		{"rootfs outside", map[string]any{"image": nil, "rootfs": "../.."}, "outside the task directory"},
-		{"bridge without cni", map[string]any{"network_mode": "bridge"}, "network_mode"},
 		{"unknown key", map[string]any{"imagee": "x"}, "the options are"},
 		{"cap not allowed", map[string]any{"cap_add": []string{"SYS_ADMIN"}}, "SYS_ADMIN"},
 	} {

@@ -81,4 +81,13 @@ var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
 	// bring in.
 	"max_image_size": configspec.Attr("max_image_size", cty.Number),
 	"max_layers":     configspec.Attr("max_layers", cty.Number),
+	// cni_path lists the directories searched for the CNI plugins of
+	// network_mode "bridge" (bridge, host-local, loopback, firewall,
+	// portmap); by default /usr/lib/cni and /opt/cni/bin.
+	"cni_path": configspec.Attr("cni_path", stringList),
+	// bridge_name and bridge_subnet are the bridge the containers of
+	// network_mode "bridge" join and its IPv4 subnet; by default
+	// "nomadish0" and 172.26.64.0/20.
+	"bridge_name":   configspec.Attr("bridge_name", cty.String),
+	"bridge_subnet": configspec.Attr("bridge_subnet", cty.String),
 }

@@ -47,7 +47,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg *plugin.TaskConfig) (*plugin
 	if err != nil {
 		return nil, fmt.Errorf("start task %q: oci task config: runtime %q: %w", cfg.ID, conf.Runtime, err)
 	}
-	if conf.NetworkMode == runtimespec.NetworkBridge && d.cfg.Network == nil {
+	if conf.NetworkMode == runtimespec.NetworkBridge && d.network() == nil {
 		return nil, fmt.Errorf("start task %q: oci task config: network_mode \"bridge\": this driver has no CNI network set up; use \"host\" or \"none\"", cfg.ID)
 	}
 	cid := containerID(cfg.ID)
@@ -144,7 +144,8 @@ func (d *Driver) create(ctx context.Context, cfg *plugin.TaskConfig, conf *taskC
 	}
 	netns := ""
 	if conf.NetworkMode == runtimespec.NetworkBridge {
-		if netns, err = d.cfg.Network.Setup(ctx, st.ContainerID, cfg); err != nil {
+		st.Bridge = true
+		if netns, err = d.network().Setup(ctx, st.ContainerID, cfg); err != nil {
 			return nil, plugin.NewRecoverableError(fmt.Errorf("set up the bridge network: %w", err))
 		}
 	}
@@ -193,8 +194,8 @@ func (d *Driver) create(ctx context.Context, cfg *plugin.TaskConfig, conf *taskC
 // writable layer and bundle, and its hold on the image. Errors are logged:
 // the caller is already failing or destroying.
 func (d *Driver) cleanup(ctx context.Context, st driverState) {
-	if d.cfg.Network != nil {
-		if err := d.cfg.Network.Teardown(ctx, st.ContainerID); err != nil {
+	if n := d.network(); n != nil && st.Bridge {
+		if err := n.Teardown(ctx, st.ContainerID); err != nil {
 			d.logger.Warn("network teardown failed", "container_id", st.ContainerID, "error", err)
 		}
 	}

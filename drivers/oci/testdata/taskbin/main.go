@@ -7,6 +7,7 @@
 //	taskbin exit N         exit N
 //	taskbin stdout TEXT    print TEXT and exit 0
 //	taskbin tick           print "tick" every 50 ms until killed
+//	taskbin serve PORT T   answer every TCP connection on PORT with T
 //	taskbin printenv NAME  print $NAME and exit 0
 //	taskbin alloc MiB      allocate and touch MiB of memory, then wait
 //	taskbin ps             print the PIDs visible in /proc
@@ -16,6 +17,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,6 +61,28 @@ func main() {
 		os.Exit(n)
 	case "stdout":
 		fmt.Println(arg)
+	case "serve":
+		text := ""
+		if len(os.Args) > 3 {
+			text = os.Args[3]
+		}
+		l, err := net.Listen("tcp", ":"+arg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				fmt.Fprintln(c, text)
+				c.Close()
+			}
+		}()
+		fmt.Println("serving on", l.Addr())
+		waitFor(syscall.SIGTERM, syscall.SIGINT)
 	case "tick":
 		for {
 			fmt.Println("tick")
