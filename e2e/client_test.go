@@ -147,9 +147,15 @@ func taskSurvivesKill9(t *testing.T, a *agentProc, job *api.Job) {
 	if _, _, err := cl.Jobs().Register(job, nil); err != nil {
 		t.Fatalf("register: %v", err)
 	}
+	taskKeptAcrossKill9(t, a, job.ID)
+}
+
+// taskKeptAcrossKill9 is taskSurvivesKill9 for a job already registered.
+func taskKeptAcrossKill9(t *testing.T, a *agentProc, jobID string) {
+	t.Helper()
 	var allocID string
 	waitFor(t, time.Minute, 200*time.Millisecond, func() (bool, string) {
-		allocs := jobAllocs(t, a, job.ID)
+		allocs := jobAllocs(t, a, jobID)
 		for _, s := range allocs {
 			if s.ClientStatus == "running" {
 				allocID = s.ID

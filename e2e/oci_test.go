@@ -24,8 +24,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
-	"github.com/nomadish/nomadish/api"
 )
 
 // ociTestImage builds drivers/oci/testdata/taskbin as a static binary,
@@ -89,10 +87,31 @@ func ociTestImage(t *testing.T) string {
 	return ref
 }
 
-// An OCI container task on an agent: pulled from a registry, run with
-// runc, its output in the task's logs, `alloc exec` inside it, and kept
-// running (same container, same plugin and log processes) across a kill -9
-// of the agent.
+// ociJobFile is a job file running the test image (%s: its reference),
+// printing "tick" every 50 ms.
+const ociJobFile = `job "oci-svc" {
+  datacenters = ["dc1"]
+  type        = "service"
+
+  group "g" {
+    task "t" {
+      driver = "oci"
+      config {
+        image = %q
+        args  = ["tick"]
+      }
+      resources {
+        memory = 64
+      }
+    }
+  }
+}
+`
+
+// An OCI container task from a job file on agent -dev: pulled from a
+// registry, run with runc, its output in the task's logs, `alloc exec`
+// inside it, and kept running (same container, same plugin and log
+// processes) across a kill -9 of the agent.
 func TestOCITaskRunsAndSurvivesKill9(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the OCI driver needs root")
@@ -101,14 +120,17 @@ func TestOCITaskRunsAndSurvivesKill9(t *testing.T) {
 		t.Skip("the OCI driver needs runc on PATH (.ci/run installs it)")
 	}
 	ref := ociTestImage(t)
-	a := startServer(t, "solo", 0, serverOpts{BootstrapExpect: 1, Client: true})
-	job := mockJob("oci-svc", api.JobTypeService, 1, map[string]interface{}{"image": ref, "args": []string{"tick"}})
-	task := job.TaskGroups[0].Tasks[0]
-	task.Driver = "oci"
-	task.Resources.MemoryMB = 64
-	taskSurvivesKill9(t, a, job)
+	// A dev agent with a data dir (in its own directory, where the
+	// harness looks for its processes and logs), so that what it knows
+	// survives the kill.
+	a := startServer(t, "dev", 0, serverOpts{Dev: true, Extra: "data_dir = \"data\"\n"})
+	waitForLeader(t, a)
+	if code, out := runCLI(t, a, "oci.hcl", fmt.Sprintf(ociJobFile, ref), "job", "run", "-detach", "oci.hcl"); code != 0 {
+		t.Fatalf("job run oci.hcl: exit %d\n%s", code, out)
+	}
+	taskKeptAcrossKill9(t, a, "oci-svc")
 
-	allocs := jobAllocs(t, a, job.ID)
+	allocs := jobAllocs(t, a, "oci-svc")
 	if len(allocs) != 1 {
 		t.Fatalf("%d allocations, want 1", len(allocs))
 	}
@@ -129,7 +151,7 @@ func TestOCITaskRunsAndSurvivesKill9(t *testing.T) {
 
 	// Stopping the job stops the container and removes its bundle (its
 	// writable layer unmounted).
-	if _, _, err := a.client(10*time.Second).Jobs().Deregister(job.ID, false, nil); err != nil {
+	if _, _, err := a.client(10*time.Second).Jobs().Deregister("oci-svc", false, nil); err != nil {
 		t.Fatalf("stop the job: %v", err)
 	}
 	bundles := filepath.Join(a.dir, "data", "plugins", "oci", "bundles")
