@@ -168,6 +168,7 @@ func (d *Driver) create(ctx context.Context, cfg *plugin.TaskConfig, conf *taskC
 		HostsPath:      etc.Hosts,
 		ResolvConfPath: etc.ResolvConf,
 		HostnamePath:   etc.Hostname,
+		HostVolumes:    hostVolumes(cfg.Mounts),
 	})
 	if err != nil {
 		return nil, err // names the config field already

@@ -53,7 +53,30 @@ func taskConfigToProto(c *TaskConfig) *proto.TaskConfig {
 		},
 		StdoutPath: c.StdoutPath,
 		StderrPath: c.StderrPath,
+		Mounts:     mountsToProto(c.Mounts),
 	}
+}
+
+func mountsToProto(ms []MountConfig) []*proto.Mount {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]*proto.Mount, len(ms))
+	for i, m := range ms {
+		out[i] = &proto.Mount{TaskPath: m.TaskPath, HostPath: m.HostPath, Readonly: m.Readonly}
+	}
+	return out
+}
+
+func mountsFromProto(ps []*proto.Mount) []MountConfig {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]MountConfig, len(ps))
+	for i, p := range ps {
+		out[i] = MountConfig{TaskPath: p.GetTaskPath(), HostPath: p.GetHostPath(), Readonly: p.GetReadonly()}
+	}
+	return out
 }
 
 func taskConfigFromProto(p *proto.TaskConfig) *TaskConfig {
@@ -71,6 +94,7 @@ func taskConfigFromProto(p *proto.TaskConfig) *TaskConfig {
 		DriverConfig:  p.GetDriverConfig(),
 		StdoutPath:    p.GetStdoutPath(),
 		StderrPath:    p.GetStderrPath(),
+		Mounts:        mountsFromProto(p.GetMounts()),
 	}
 	if r := p.GetResources(); r != nil {
 		c.Resources = Resources{

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+	gproto "google.golang.org/protobuf/proto"
+
+	"github.com/nomadish/nomadish/drivers/plugin/proto"
 )
 
 func TestSchemaRoundTrip(t *testing.T) {
@@ -107,5 +111,40 @@ func TestTaskStore(t *testing.T) {
 	s.Delete("a")
 	if _, err := s.Get("a"); !errors.Is(err, ErrTaskNotFound) {
 		t.Fatalf("get after delete = %v", err)
+	}
+}
+
+func TestTaskConfigRoundTrip(t *testing.T) {
+	in := &TaskConfig{
+		ID: "a1/web/0", Name: "web", AllocID: "a1", JobName: "j", TaskGroupName: "g",
+		Env:          map[string]string{"K": "v"},
+		User:         "nobody",
+		Resources:    Resources{CPUMHz: 100, Cores: 1, MemoryMB: 64, MemoryMaxMB: 128, DiskMB: 10},
+		DriverConfig: []byte(`{"image":"x"}`),
+		TaskDir:      TaskDir{Dir: "/d", LocalDir: "/d/local", SecretsDir: "/d/secrets", TmpDir: "/d/tmp", SharedAllocDir: "/a/alloc", LogDir: "/a/alloc/logs"},
+		StdoutPath:   "/a/alloc/logs/web.stdout.0",
+		StderrPath:   "/a/alloc/logs/web.stderr.0",
+		Mounts: []MountConfig{
+			{TaskPath: "/data", HostPath: "/srv/data", Readonly: true},
+			{TaskPath: "/cache", HostPath: "/srv/cache"},
+		},
+	}
+	b, err := gproto.Marshal(taskHandleToProto(&TaskHandle{Version: 1, Config: in}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p proto.TaskHandle
+	if err := gproto.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	back := taskHandleFromProto(&p).Config
+	if !reflect.DeepEqual(back, in) {
+		t.Fatalf("round trip = %+v\nwant %+v", back, in)
+	}
+
+	// No mounts stays nil, so a driver can tell "none" at a glance.
+	in.Mounts = nil
+	if back := taskConfigFromProto(taskConfigToProto(in)); back.Mounts != nil {
+		t.Fatalf("no mounts came back as %#v", back.Mounts)
 	}
 }

@@ -87,6 +87,18 @@ type TaskConfig struct {
 	TaskDir      TaskDir
 	StdoutPath   string
 	StderrPath   string
+	// Mounts are the host volumes the client resolved for the task's
+	// volume_mount blocks. They come from the operator's client config, so
+	// a driver binds them without asking its own plugin config.
+	Mounts []MountConfig
+}
+
+// MountConfig binds HostPath on the client's machine at TaskPath inside the
+// task, read-only when Readonly is set.
+type MountConfig struct {
+	TaskPath string
+	HostPath string
+	Readonly bool
 }
 
 // TaskState is where a task is in its life.

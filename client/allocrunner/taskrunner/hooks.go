@@ -55,6 +55,8 @@ type Setup struct {
 	DriverConfig []byte
 	StdoutPath   string
 	StderrPath   string
+	// Mounts are the task's host volumes, resolved by the volumes hook.
+	Mounts []plugin.MountConfig
 }
 
 // PrestartRequest is a prestart hook's view of the task.

@@ -267,6 +267,7 @@ func (tr *TaskRunner) taskConfig(s *Setup) *plugin.TaskConfig {
 		StdoutPath:    s.StdoutPath,
 		StderrPath:    s.StderrPath,
 		Resources:     taskResources(alloc, tr.task),
+		Mounts:        s.Mounts,
 	}
 	if alloc.Job != nil && alloc.Job.Name != "" {
 		cfg.JobName = alloc.Job.Name

@@ -150,6 +150,7 @@ func (tr *TaskRunner) initHooks() {
 		newValidateHook(tr.cfg.Drivers),
 		newTaskDirHook(tr.cfg.AllocDir, tr.emitEvent),
 		newEnvHook(tr.cfg.Node, tr.cfg.Region),
+		newVolumesHook(tr.cfg.Node),
 		lm,
 		newArtifactsHook(tr.cfg.Getter, tr.cfg.AllocDir, tr.emitEvent),
 		newTemplatesHook(),

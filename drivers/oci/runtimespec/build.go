@@ -97,8 +97,12 @@ func Build(in *Input) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	vols, err := hostVolumeMounts(in.HostVolumes, extra)
+	if err != nil {
+		return nil, err
+	}
 	mounts := append(systemMounts(task.Privileged), taskMounts(in)...)
-	mounts = append(mounts, extra...)
+	mounts = append(mounts, byDepth(append(vols, extra...))...)
 
 	s := &specs.Spec{
 		Version:  SpecVersion,

@@ -34,6 +34,13 @@ type Mount struct {
 	SizeMB   int64 // tmpfs only; 0 means DefaultTmpfsMB
 }
 
+// HostVolume is a host directory bound at Target in the container.
+type HostVolume struct {
+	Source   string // absolute host path
+	Target   string // absolute path in the container
+	Readonly bool
+}
+
 // Policy is what the plugin config allows tasks to ask for.
 type Policy struct {
 	// AllowCaps lists the capabilities cap_add may add (names as in
@@ -81,6 +88,12 @@ type Input struct {
 
 	CgroupsPath string // passed to the runtime as linux.cgroupsPath
 	NetNSPath   string // a network namespace prepared by the driver (CNI)
+
+	// HostVolumes are the client's host volumes the task mounts
+	// (volume_mount blocks, resolved by the client). They come from the
+	// operator's client config, so Policy does not gate them, but their
+	// targets obey the same rules as a mount block's.
+	HostVolumes []HostVolume
 
 	// HostsPath, ResolvConfPath and HostnamePath are files on the host
 	// bind-mounted (read-only) at /etc/hosts, /etc/resolv.conf and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -114,6 +115,47 @@ func userMounts(ms []Mount, pol Policy, memLimitMB int64) ([]specs.Mount, error)
 		}
 	}
 	return out, nil
+}
+
+// hostVolumeMounts returns the task's host volumes as bind mounts. Their
+// targets follow a mount block's rules and may not repeat one another or a
+// target of taken (the task's mount blocks).
+func hostVolumeMounts(vs []HostVolume, taken []specs.Mount) ([]specs.Mount, error) {
+	seen := map[string]string{}
+	for _, m := range taken {
+		seen[m.Destination] = "a mount block"
+	}
+	var out []specs.Mount
+	for i, v := range vs {
+		where := fmt.Sprintf("volume_mount[%d]", i)
+		target, err := checkTarget(v.Target, where)
+		if err != nil {
+			return nil, err
+		}
+		if other, dup := seen[target]; dup {
+			return nil, fmt.Errorf("%s: target %s is also the target of %s; each target may be mounted once", where, target, other)
+		}
+		seen[target] = fmt.Sprintf("volume_mount[%d]", i)
+		if !filepath.IsAbs(v.Source) || strings.IndexByte(v.Source, 0) >= 0 {
+			return nil, fmt.Errorf("%s: host volume path %q: an absolute host path is expected (the client's host_volume path)", where, v.Source)
+		}
+		opts := []string{"rbind", "rprivate", "nosuid", "nodev"}
+		if v.Readonly {
+			opts = append(opts, "ro")
+		}
+		out = append(out, specs.Mount{Destination: target, Type: "bind", Source: filepath.Clean(v.Source), Options: opts})
+	}
+	return out, nil
+}
+
+// byDepth orders mounts so that a mount comes after the mounts of the
+// directories above it (a volume at /data before a tmpfs at /data/cache),
+// keeping the given order otherwise.
+func byDepth(ms []specs.Mount) []specs.Mount {
+	sort.SliceStable(ms, func(i, j int) bool {
+		return strings.Count(ms[i].Destination, "/") < strings.Count(ms[j].Destination, "/")
+	})
+	return ms
 }
 
 func checkTarget(t, where string) (string, error) {

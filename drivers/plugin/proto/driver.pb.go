@@ -815,10 +815,13 @@ type TaskConfig struct {
 	User          string                 `protobuf:"bytes,7,opt,name=user,proto3" json:"user,omitempty"`
 	Resources     *Resources             `protobuf:"bytes,8,opt,name=resources,proto3" json:"resources,omitempty"`
 	// JSON object matching the driver's task schema.
-	DriverConfig  []byte   `protobuf:"bytes,9,opt,name=driver_config,json=driverConfig,proto3" json:"driver_config,omitempty"`
-	TaskDir       *TaskDir `protobuf:"bytes,10,opt,name=task_dir,json=taskDir,proto3" json:"task_dir,omitempty"`
-	StdoutPath    string   `protobuf:"bytes,11,opt,name=stdout_path,json=stdoutPath,proto3" json:"stdout_path,omitempty"`
-	StderrPath    string   `protobuf:"bytes,12,opt,name=stderr_path,json=stderrPath,proto3" json:"stderr_path,omitempty"`
+	DriverConfig []byte   `protobuf:"bytes,9,opt,name=driver_config,json=driverConfig,proto3" json:"driver_config,omitempty"`
+	TaskDir      *TaskDir `protobuf:"bytes,10,opt,name=task_dir,json=taskDir,proto3" json:"task_dir,omitempty"`
+	StdoutPath   string   `protobuf:"bytes,11,opt,name=stdout_path,json=stdoutPath,proto3" json:"stdout_path,omitempty"`
+	StderrPath   string   `protobuf:"bytes,12,opt,name=stderr_path,json=stderrPath,proto3" json:"stderr_path,omitempty"`
+	// Host volumes the operator made available on this client, resolved by
+	// the client from the group's volume and the task's volume_mount.
+	Mounts        []*Mount `protobuf:"bytes,13,rep,name=mounts,proto3" json:"mounts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -935,6 +938,13 @@ func (x *TaskConfig) GetStderrPath() string {
 		return x.StderrPath
 	}
 	return ""
+}
+
+func (x *TaskConfig) GetMounts() []*Mount {
+	if x != nil {
+		return x.Mounts
+	}
+	return nil
 }
 
 type TaskHandle struct {
@@ -2215,6 +2225,69 @@ func (*ExecTaskResponse_Stderr) isExecTaskResponse_Msg() {}
 
 func (*ExecTaskResponse_Exit) isExecTaskResponse_Msg() {}
 
+// A host path bound into the task at task_path. Host volumes come from the
+// client's configuration, so drivers bind them without asking their own
+// plugin config for permission.
+type Mount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TaskPath      string                 `protobuf:"bytes,1,opt,name=task_path,json=taskPath,proto3" json:"task_path,omitempty"`
+	HostPath      string                 `protobuf:"bytes,2,opt,name=host_path,json=hostPath,proto3" json:"host_path,omitempty"`
+	Readonly      bool                   `protobuf:"varint,3,opt,name=readonly,proto3" json:"readonly,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Mount) Reset() {
+	*x = Mount{}
+	mi := &file_driver_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Mount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Mount) ProtoMessage() {}
+
+func (x *Mount) ProtoReflect() protoreflect.Message {
+	mi := &file_driver_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Mount.ProtoReflect.Descriptor instead.
+func (*Mount) Descriptor() ([]byte, []int) {
+	return file_driver_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *Mount) GetTaskPath() string {
+	if x != nil {
+		return x.TaskPath
+	}
+	return ""
+}
+
+func (x *Mount) GetHostPath() string {
+	if x != nil {
+		return x.HostPath
+	}
+	return ""
+}
+
+func (x *Mount) GetReadonly() bool {
+	if x != nil {
+		return x.Readonly
+	}
+	return false
+}
+
 type ExecTaskRequest_Setup struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TaskId        string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
@@ -2226,7 +2299,7 @@ type ExecTaskRequest_Setup struct {
 
 func (x *ExecTaskRequest_Setup) Reset() {
 	*x = ExecTaskRequest_Setup{}
-	mi := &file_driver_proto_msgTypes[39]
+	mi := &file_driver_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +2311,7 @@ func (x *ExecTaskRequest_Setup) String() string {
 func (*ExecTaskRequest_Setup) ProtoMessage() {}
 
 func (x *ExecTaskRequest_Setup) ProtoReflect() protoreflect.Message {
-	mi := &file_driver_proto_msgTypes[39]
+	mi := &file_driver_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2322,7 +2395,7 @@ const file_driver_proto_rawDesc = "" +
 	"secretsDir\x12\x17\n" +
 	"\atmp_dir\x18\x04 \x01(\tR\x06tmpDir\x12(\n" +
 	"\x10shared_alloc_dir\x18\x05 \x01(\tR\x0esharedAllocDir\x12\x17\n" +
-	"\alog_dir\x18\x06 \x01(\tR\x06logDir\"\x89\x04\n" +
+	"\alog_dir\x18\x06 \x01(\tR\x06logDir\"\xc4\x04\n" +
 	"\n" +
 	"TaskConfig\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -2339,7 +2412,8 @@ const file_driver_proto_rawDesc = "" +
 	"\vstdout_path\x18\v \x01(\tR\n" +
 	"stdoutPath\x12\x1f\n" +
 	"\vstderr_path\x18\f \x01(\tR\n" +
-	"stderrPath\x1a6\n" +
+	"stderrPath\x129\n" +
+	"\x06mounts\x18\r \x03(\v2!.nomadish.drivers.plugin.v1.MountR\x06mounts\x1a6\n" +
 	"\bEnvEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc6\x01\n" +
@@ -2437,7 +2511,11 @@ const file_driver_proto_rawDesc = "" +
 	"\x06stdout\x18\x01 \x01(\fH\x00R\x06stdout\x12\x18\n" +
 	"\x06stderr\x18\x02 \x01(\fH\x00R\x06stderr\x12<\n" +
 	"\x04exit\x18\x03 \x01(\v2&.nomadish.drivers.plugin.v1.ExitResultH\x00R\x04exitB\x05\n" +
-	"\x03msg*I\n" +
+	"\x03msg\"]\n" +
+	"\x05Mount\x12\x1b\n" +
+	"\ttask_path\x18\x01 \x01(\tR\btaskPath\x12\x1b\n" +
+	"\thost_path\x18\x02 \x01(\tR\bhostPath\x12\x1a\n" +
+	"\breadonly\x18\x03 \x01(\bR\breadonly*I\n" +
 	"\x06Health\x12\x15\n" +
 	"\x11HEALTH_UNDETECTED\x10\x00\x12\x14\n" +
 	"\x10HEALTH_UNHEALTHY\x10\x01\x12\x12\n" +
@@ -2479,7 +2557,7 @@ func file_driver_proto_rawDescGZIP() []byte {
 }
 
 var file_driver_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_driver_proto_goTypes = []any{
 	(Health)(0),                   // 0: nomadish.drivers.plugin.v1.Health
 	(TaskState)(0),                // 1: nomadish.drivers.plugin.v1.TaskState
@@ -2519,66 +2597,68 @@ var file_driver_proto_goTypes = []any{
 	(*SignalTaskResponse)(nil),    // 35: nomadish.drivers.plugin.v1.SignalTaskResponse
 	(*ExecTaskRequest)(nil),       // 36: nomadish.drivers.plugin.v1.ExecTaskRequest
 	(*ExecTaskResponse)(nil),      // 37: nomadish.drivers.plugin.v1.ExecTaskResponse
-	nil,                           // 38: nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
-	nil,                           // 39: nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
-	nil,                           // 40: nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
-	nil,                           // 41: nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
-	(*ExecTaskRequest_Setup)(nil), // 42: nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
+	(*Mount)(nil),                 // 38: nomadish.drivers.plugin.v1.Mount
+	nil,                           // 39: nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
+	nil,                           // 40: nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
+	nil,                           // 41: nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
+	nil,                           // 42: nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
+	(*ExecTaskRequest_Setup)(nil), // 43: nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
 }
 var file_driver_proto_depIdxs = []int32{
 	0,  // 0: nomadish.drivers.plugin.v1.FingerprintResponse.health:type_name -> nomadish.drivers.plugin.v1.Health
-	38, // 1: nomadish.drivers.plugin.v1.FingerprintResponse.attributes:type_name -> nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
-	39, // 2: nomadish.drivers.plugin.v1.TaskConfig.env:type_name -> nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
+	39, // 1: nomadish.drivers.plugin.v1.FingerprintResponse.attributes:type_name -> nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
+	40, // 2: nomadish.drivers.plugin.v1.TaskConfig.env:type_name -> nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
 	13, // 3: nomadish.drivers.plugin.v1.TaskConfig.resources:type_name -> nomadish.drivers.plugin.v1.Resources
 	14, // 4: nomadish.drivers.plugin.v1.TaskConfig.task_dir:type_name -> nomadish.drivers.plugin.v1.TaskDir
-	15, // 5: nomadish.drivers.plugin.v1.TaskHandle.config:type_name -> nomadish.drivers.plugin.v1.TaskConfig
-	1,  // 6: nomadish.drivers.plugin.v1.TaskHandle.state:type_name -> nomadish.drivers.plugin.v1.TaskState
-	15, // 7: nomadish.drivers.plugin.v1.StartTaskRequest.task:type_name -> nomadish.drivers.plugin.v1.TaskConfig
-	2,  // 8: nomadish.drivers.plugin.v1.StartTaskResponse.result:type_name -> nomadish.drivers.plugin.v1.StartTaskResponse.Result
-	16, // 9: nomadish.drivers.plugin.v1.StartTaskResponse.handle:type_name -> nomadish.drivers.plugin.v1.TaskHandle
-	17, // 10: nomadish.drivers.plugin.v1.WaitTaskResponse.result:type_name -> nomadish.drivers.plugin.v1.ExitResult
-	1,  // 11: nomadish.drivers.plugin.v1.InspectTaskResponse.state:type_name -> nomadish.drivers.plugin.v1.TaskState
-	17, // 12: nomadish.drivers.plugin.v1.InspectTaskResponse.exit_result:type_name -> nomadish.drivers.plugin.v1.ExitResult
-	40, // 13: nomadish.drivers.plugin.v1.InspectTaskResponse.driver_attributes:type_name -> nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
-	16, // 14: nomadish.drivers.plugin.v1.RecoverTaskRequest.handle:type_name -> nomadish.drivers.plugin.v1.TaskHandle
-	41, // 15: nomadish.drivers.plugin.v1.TaskEvent.annotations:type_name -> nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
-	42, // 16: nomadish.drivers.plugin.v1.ExecTaskRequest.setup:type_name -> nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
-	17, // 17: nomadish.drivers.plugin.v1.ExecTaskResponse.exit:type_name -> nomadish.drivers.plugin.v1.ExitResult
-	3,  // 18: nomadish.drivers.plugin.v1.Driver.PluginInfo:input_type -> nomadish.drivers.plugin.v1.PluginInfoRequest
-	5,  // 19: nomadish.drivers.plugin.v1.Driver.ConfigSchema:input_type -> nomadish.drivers.plugin.v1.ConfigSchemaRequest
-	7,  // 20: nomadish.drivers.plugin.v1.Driver.SetConfig:input_type -> nomadish.drivers.plugin.v1.SetConfigRequest
-	9,  // 21: nomadish.drivers.plugin.v1.Driver.Fingerprint:input_type -> nomadish.drivers.plugin.v1.FingerprintRequest
-	11, // 22: nomadish.drivers.plugin.v1.Driver.Capabilities:input_type -> nomadish.drivers.plugin.v1.CapabilitiesRequest
-	18, // 23: nomadish.drivers.plugin.v1.Driver.StartTask:input_type -> nomadish.drivers.plugin.v1.StartTaskRequest
-	20, // 24: nomadish.drivers.plugin.v1.Driver.WaitTask:input_type -> nomadish.drivers.plugin.v1.WaitTaskRequest
-	22, // 25: nomadish.drivers.plugin.v1.Driver.StopTask:input_type -> nomadish.drivers.plugin.v1.StopTaskRequest
-	24, // 26: nomadish.drivers.plugin.v1.Driver.DestroyTask:input_type -> nomadish.drivers.plugin.v1.DestroyTaskRequest
-	26, // 27: nomadish.drivers.plugin.v1.Driver.InspectTask:input_type -> nomadish.drivers.plugin.v1.InspectTaskRequest
-	28, // 28: nomadish.drivers.plugin.v1.Driver.RecoverTask:input_type -> nomadish.drivers.plugin.v1.RecoverTaskRequest
-	30, // 29: nomadish.drivers.plugin.v1.Driver.TaskStats:input_type -> nomadish.drivers.plugin.v1.TaskStatsRequest
-	32, // 30: nomadish.drivers.plugin.v1.Driver.TaskEvents:input_type -> nomadish.drivers.plugin.v1.TaskEventsRequest
-	34, // 31: nomadish.drivers.plugin.v1.Driver.SignalTask:input_type -> nomadish.drivers.plugin.v1.SignalTaskRequest
-	36, // 32: nomadish.drivers.plugin.v1.Driver.ExecTask:input_type -> nomadish.drivers.plugin.v1.ExecTaskRequest
-	4,  // 33: nomadish.drivers.plugin.v1.Driver.PluginInfo:output_type -> nomadish.drivers.plugin.v1.PluginInfoResponse
-	6,  // 34: nomadish.drivers.plugin.v1.Driver.ConfigSchema:output_type -> nomadish.drivers.plugin.v1.ConfigSchemaResponse
-	8,  // 35: nomadish.drivers.plugin.v1.Driver.SetConfig:output_type -> nomadish.drivers.plugin.v1.SetConfigResponse
-	10, // 36: nomadish.drivers.plugin.v1.Driver.Fingerprint:output_type -> nomadish.drivers.plugin.v1.FingerprintResponse
-	12, // 37: nomadish.drivers.plugin.v1.Driver.Capabilities:output_type -> nomadish.drivers.plugin.v1.CapabilitiesResponse
-	19, // 38: nomadish.drivers.plugin.v1.Driver.StartTask:output_type -> nomadish.drivers.plugin.v1.StartTaskResponse
-	21, // 39: nomadish.drivers.plugin.v1.Driver.WaitTask:output_type -> nomadish.drivers.plugin.v1.WaitTaskResponse
-	23, // 40: nomadish.drivers.plugin.v1.Driver.StopTask:output_type -> nomadish.drivers.plugin.v1.StopTaskResponse
-	25, // 41: nomadish.drivers.plugin.v1.Driver.DestroyTask:output_type -> nomadish.drivers.plugin.v1.DestroyTaskResponse
-	27, // 42: nomadish.drivers.plugin.v1.Driver.InspectTask:output_type -> nomadish.drivers.plugin.v1.InspectTaskResponse
-	29, // 43: nomadish.drivers.plugin.v1.Driver.RecoverTask:output_type -> nomadish.drivers.plugin.v1.RecoverTaskResponse
-	31, // 44: nomadish.drivers.plugin.v1.Driver.TaskStats:output_type -> nomadish.drivers.plugin.v1.TaskStatsResponse
-	33, // 45: nomadish.drivers.plugin.v1.Driver.TaskEvents:output_type -> nomadish.drivers.plugin.v1.TaskEvent
-	35, // 46: nomadish.drivers.plugin.v1.Driver.SignalTask:output_type -> nomadish.drivers.plugin.v1.SignalTaskResponse
-	37, // 47: nomadish.drivers.plugin.v1.Driver.ExecTask:output_type -> nomadish.drivers.plugin.v1.ExecTaskResponse
-	33, // [33:48] is the sub-list for method output_type
-	18, // [18:33] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	38, // 5: nomadish.drivers.plugin.v1.TaskConfig.mounts:type_name -> nomadish.drivers.plugin.v1.Mount
+	15, // 6: nomadish.drivers.plugin.v1.TaskHandle.config:type_name -> nomadish.drivers.plugin.v1.TaskConfig
+	1,  // 7: nomadish.drivers.plugin.v1.TaskHandle.state:type_name -> nomadish.drivers.plugin.v1.TaskState
+	15, // 8: nomadish.drivers.plugin.v1.StartTaskRequest.task:type_name -> nomadish.drivers.plugin.v1.TaskConfig
+	2,  // 9: nomadish.drivers.plugin.v1.StartTaskResponse.result:type_name -> nomadish.drivers.plugin.v1.StartTaskResponse.Result
+	16, // 10: nomadish.drivers.plugin.v1.StartTaskResponse.handle:type_name -> nomadish.drivers.plugin.v1.TaskHandle
+	17, // 11: nomadish.drivers.plugin.v1.WaitTaskResponse.result:type_name -> nomadish.drivers.plugin.v1.ExitResult
+	1,  // 12: nomadish.drivers.plugin.v1.InspectTaskResponse.state:type_name -> nomadish.drivers.plugin.v1.TaskState
+	17, // 13: nomadish.drivers.plugin.v1.InspectTaskResponse.exit_result:type_name -> nomadish.drivers.plugin.v1.ExitResult
+	41, // 14: nomadish.drivers.plugin.v1.InspectTaskResponse.driver_attributes:type_name -> nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
+	16, // 15: nomadish.drivers.plugin.v1.RecoverTaskRequest.handle:type_name -> nomadish.drivers.plugin.v1.TaskHandle
+	42, // 16: nomadish.drivers.plugin.v1.TaskEvent.annotations:type_name -> nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
+	43, // 17: nomadish.drivers.plugin.v1.ExecTaskRequest.setup:type_name -> nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
+	17, // 18: nomadish.drivers.plugin.v1.ExecTaskResponse.exit:type_name -> nomadish.drivers.plugin.v1.ExitResult
+	3,  // 19: nomadish.drivers.plugin.v1.Driver.PluginInfo:input_type -> nomadish.drivers.plugin.v1.PluginInfoRequest
+	5,  // 20: nomadish.drivers.plugin.v1.Driver.ConfigSchema:input_type -> nomadish.drivers.plugin.v1.ConfigSchemaRequest
+	7,  // 21: nomadish.drivers.plugin.v1.Driver.SetConfig:input_type -> nomadish.drivers.plugin.v1.SetConfigRequest
+	9,  // 22: nomadish.drivers.plugin.v1.Driver.Fingerprint:input_type -> nomadish.drivers.plugin.v1.FingerprintRequest
+	11, // 23: nomadish.drivers.plugin.v1.Driver.Capabilities:input_type -> nomadish.drivers.plugin.v1.CapabilitiesRequest
+	18, // 24: nomadish.drivers.plugin.v1.Driver.StartTask:input_type -> nomadish.drivers.plugin.v1.StartTaskRequest
+	20, // 25: nomadish.drivers.plugin.v1.Driver.WaitTask:input_type -> nomadish.drivers.plugin.v1.WaitTaskRequest
+	22, // 26: nomadish.drivers.plugin.v1.Driver.StopTask:input_type -> nomadish.drivers.plugin.v1.StopTaskRequest
+	24, // 27: nomadish.drivers.plugin.v1.Driver.DestroyTask:input_type -> nomadish.drivers.plugin.v1.DestroyTaskRequest
+	26, // 28: nomadish.drivers.plugin.v1.Driver.InspectTask:input_type -> nomadish.drivers.plugin.v1.InspectTaskRequest
+	28, // 29: nomadish.drivers.plugin.v1.Driver.RecoverTask:input_type -> nomadish.drivers.plugin.v1.RecoverTaskRequest
+	30, // 30: nomadish.drivers.plugin.v1.Driver.TaskStats:input_type -> nomadish.drivers.plugin.v1.TaskStatsRequest
+	32, // 31: nomadish.drivers.plugin.v1.Driver.TaskEvents:input_type -> nomadish.drivers.plugin.v1.TaskEventsRequest
+	34, // 32: nomadish.drivers.plugin.v1.Driver.SignalTask:input_type -> nomadish.drivers.plugin.v1.SignalTaskRequest
+	36, // 33: nomadish.drivers.plugin.v1.Driver.ExecTask:input_type -> nomadish.drivers.plugin.v1.ExecTaskRequest
+	4,  // 34: nomadish.drivers.plugin.v1.Driver.PluginInfo:output_type -> nomadish.drivers.plugin.v1.PluginInfoResponse
+	6,  // 35: nomadish.drivers.plugin.v1.Driver.ConfigSchema:output_type -> nomadish.drivers.plugin.v1.ConfigSchemaResponse
+	8,  // 36: nomadish.drivers.plugin.v1.Driver.SetConfig:output_type -> nomadish.drivers.plugin.v1.SetConfigResponse
+	10, // 37: nomadish.drivers.plugin.v1.Driver.Fingerprint:output_type -> nomadish.drivers.plugin.v1.FingerprintResponse
+	12, // 38: nomadish.drivers.plugin.v1.Driver.Capabilities:output_type -> nomadish.drivers.plugin.v1.CapabilitiesResponse
+	19, // 39: nomadish.drivers.plugin.v1.Driver.StartTask:output_type -> nomadish.drivers.plugin.v1.StartTaskResponse
+	21, // 40: nomadish.drivers.plugin.v1.Driver.WaitTask:output_type -> nomadish.drivers.plugin.v1.WaitTaskResponse
+	23, // 41: nomadish.drivers.plugin.v1.Driver.StopTask:output_type -> nomadish.drivers.plugin.v1.StopTaskResponse
+	25, // 42: nomadish.drivers.plugin.v1.Driver.DestroyTask:output_type -> nomadish.drivers.plugin.v1.DestroyTaskResponse
+	27, // 43: nomadish.drivers.plugin.v1.Driver.InspectTask:output_type -> nomadish.drivers.plugin.v1.InspectTaskResponse
+	29, // 44: nomadish.drivers.plugin.v1.Driver.RecoverTask:output_type -> nomadish.drivers.plugin.v1.RecoverTaskResponse
+	31, // 45: nomadish.drivers.plugin.v1.Driver.TaskStats:output_type -> nomadish.drivers.plugin.v1.TaskStatsResponse
+	33, // 46: nomadish.drivers.plugin.v1.Driver.TaskEvents:output_type -> nomadish.drivers.plugin.v1.TaskEvent
+	35, // 47: nomadish.drivers.plugin.v1.Driver.SignalTask:output_type -> nomadish.drivers.plugin.v1.SignalTaskResponse
+	37, // 48: nomadish.drivers.plugin.v1.Driver.ExecTask:output_type -> nomadish.drivers.plugin.v1.ExecTaskResponse
+	34, // [34:49] is the sub-list for method output_type
+	19, // [19:34] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_driver_proto_init() }
@@ -2602,7 +2682,7 @@ func file_driver_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_driver_proto_rawDesc), len(file_driver_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   40,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

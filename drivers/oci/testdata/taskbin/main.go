@@ -43,7 +43,7 @@ func main() {
 		return
 	}
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: taskbin wait|ignore|exit N|stdout TEXT|printenv NAME|alloc MiB|ps|ls DIR")
+		fmt.Fprintln(os.Stderr, "usage: taskbin wait|ignore|exit N|stdout TEXT|printenv NAME|alloc MiB|ps|ls DIR|write FILE TEXT")
 		os.Exit(2)
 	}
 	arg := ""
@@ -108,6 +108,15 @@ func main() {
 			if _, err := strconv.Atoi(e.Name()); err == nil {
 				fmt.Println(e.Name())
 			}
+		}
+	case "write":
+		text := ""
+		if len(os.Args) > 3 {
+			text = os.Args[3]
+		}
+		if err := os.WriteFile(arg, []byte(text), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
 	case "ls":
 		entries, err := os.ReadDir(arg)
