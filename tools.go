@@ -33,6 +33,8 @@ import (
 	_ "github.com/hashicorp/raft-wal"
 	_ "github.com/hashicorp/serf/serf"
 	_ "github.com/hashicorp/yamux"
+	_ "github.com/moby/moby/api/pkg/stdcopy"
+	_ "github.com/moby/moby/client"
 	_ "github.com/opencontainers/runtime-spec/specs-go"
 	_ "go.etcd.io/bbolt"
 )

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/cli"
 	"github.com/hashicorp/go-hclog"
+	"github.com/nomadish/nomadish/drivers/docker"
 	"github.com/nomadish/nomadish/drivers/mock"
 	"github.com/nomadish/nomadish/drivers/oci"
 	"github.com/nomadish/nomadish/drivers/plugin"
@@ -27,6 +28,9 @@ var builtinDrivers = map[string]func(logger hclog.Logger) plugin.DriverPlugin{
 	// hidden oci-monitor command; it fingerprints unhealthy, saying what
 	// is missing, on a host without runc or crun.
 	oci.Name: func(logger hclog.Logger) plugin.DriverPlugin { return oci.New(oci.Config{Logger: logger}) },
+	// The docker driver talks to the local Docker engine; it fingerprints
+	// unhealthy, saying why, when none answers at its endpoint.
+	docker.Name: func(logger hclog.Logger) plugin.DriverPlugin { return docker.New(docker.Config{Logger: logger}) },
 }
 
 // builtinDriverNames lists builtinDrivers sorted.

@@ -44,8 +44,8 @@ func TestPluginCommandRefusesBadInvocations(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown driver", []string{"nope"}, `Unknown driver "nope"; the built-in drivers are: mock, oci, wasm`},
-		{"no driver", nil, "takes one argument, the driver to serve (one of mock, oci, wasm); got 0"},
+		{"unknown driver", []string{"nope"}, `Unknown driver "nope"; the built-in drivers are: docker, mock, oci, wasm`},
+		{"no driver", nil, "takes one argument, the driver to serve (one of docker, mock, oci, wasm); got 0"},
 		{"two drivers", []string{"mock", "mock"}, "got 2"},
 		{"bad level", []string{"-log-level=loud", "mock"}, `Invalid -log-level "loud"`},
 		{"bad flag", []string{"-nope", "mock"}, "flag provided but not defined: -nope"},
@@ -92,7 +92,7 @@ func TestPluginCommandIsHiddenButHasHelp(t *testing.T) {
 		t.Fatalf("plugin -help exit %d", code)
 	}
 	help := out.String() + ui.OutputWriter.String() + ui.ErrorWriter.String()
-	for _, want := range []string{"Usage: nomadish plugin [options] <driver>", "Built-in drivers: mock, oci, wasm", "-log-level=<level>"} {
+	for _, want := range []string{"Usage: nomadish plugin [options] <driver>", "Built-in drivers: docker, mock, oci, wasm", "-log-level=<level>"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("plugin help lacks %q:\n%s", want, help)
 		}

@@ -1,9 +1,3 @@
-// Package docker is the Docker task driver, which runs a task as a
-// container through the Docker daemon. The driver itself arrives with the
-// client/plugin milestone; for now the package exports only the schema of
-// its task `config` block, which jobspec checks job files against.
-// Environment variables are not part of it: they belong to the task's `env`
-// block.
 package docker
 
 import (
@@ -12,47 +6,67 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-var strings = cty.List(cty.String)
+var stringList = cty.List(cty.String)
 
-// ConfigSpec is the schema of a docker task's `config` block.
+// blockAttrs is a block whose attributes are free names of one type, such
+// as `labels { team = "web" }`: the older form Nomad job files use for
+// labels, ulimit, sysctl and port_map. Each of those options is accepted
+// both as an attribute (`labels = { ... }`) and as such a block; the block
+// decodes under the option's name with blockSuffix, and the driver merges
+// the two (see config.go).
+func blockAttrs(name string, t cty.Type) hcldec.Spec {
+	return &hcldec.BlockAttrsSpec{TypeName: name, ElementType: t}
+}
+
+// blockSuffix marks the JSON key of the block form of an option.
+const blockSuffix = "_block"
+
+// ConfigSpec is the schema of a docker task's `config` block. Environment
+// variables are not part of it: they belong to the task's `env` block.
 var ConfigSpec hcldec.Spec = hcldec.ObjectSpec{
-	"image":              configspec.Required("image", cty.String),
-	"command":            configspec.Attr("command", cty.String),
-	"args":               configspec.Attr("args", strings),
-	"entrypoint":         configspec.Attr("entrypoint", strings),
-	"ports":              configspec.Attr("ports", strings),
-	"volumes":            configspec.Attr("volumes", strings),
-	"volume_driver":      configspec.Attr("volume_driver", cty.String),
-	"network_mode":       configspec.Attr("network_mode", cty.String),
-	"network_aliases":    configspec.Attr("network_aliases", strings),
-	"hostname":           configspec.Attr("hostname", cty.String),
-	"dns_servers":        configspec.Attr("dns_servers", strings),
-	"dns_search_domains": configspec.Attr("dns_search_domains", strings),
-	"dns_options":        configspec.Attr("dns_options", strings),
-	"extra_hosts":        configspec.Attr("extra_hosts", strings),
-	"labels":             configspec.Attr("labels", cty.Map(cty.String)),
-	"privileged":         configspec.Attr("privileged", cty.Bool),
-	"work_dir":           configspec.Attr("work_dir", cty.String),
-	"force_pull":         configspec.Attr("force_pull", cty.Bool),
-	"image_pull_timeout": configspec.Duration("image_pull_timeout"),
-	"cpu_hard_limit":     configspec.Attr("cpu_hard_limit", cty.Bool),
-	"cpu_cfs_period":     configspec.Attr("cpu_cfs_period", cty.Number),
-	"memory_hard_limit":  configspec.Attr("memory_hard_limit", cty.Number),
-	"shm_size":           configspec.Attr("shm_size", cty.Number),
-	"cap_add":            configspec.Attr("cap_add", strings),
-	"cap_drop":           configspec.Attr("cap_drop", strings),
-	"security_opt":       configspec.Attr("security_opt", strings),
-	"sysctl":             configspec.Attr("sysctl", cty.Map(cty.String)),
-	"ulimit":             configspec.Attr("ulimit", cty.Map(cty.String)),
-	"init":               configspec.Attr("init", cty.Bool),
-	"interactive":        configspec.Attr("interactive", cty.Bool),
-	"tty":                configspec.Attr("tty", cty.Bool),
-	"ipc_mode":           configspec.Attr("ipc_mode", cty.String),
-	"pid_mode":           configspec.Attr("pid_mode", cty.String),
-	"userns_mode":        configspec.Attr("userns_mode", cty.String),
-	"readonly_rootfs":    configspec.Attr("readonly_rootfs", cty.Bool),
-	"load":               configspec.Attr("load", cty.String),
-	"auth_soft_fail":     configspec.Attr("auth_soft_fail", cty.Bool),
+	"image":                  configspec.Required("image", cty.String),
+	"command":                configspec.Attr("command", cty.String),
+	"args":                   configspec.Attr("args", stringList),
+	"entrypoint":             configspec.Attr("entrypoint", stringList),
+	"ports":                  configspec.Attr("ports", stringList),
+	"port_map":               configspec.Attr("port_map", cty.Map(cty.Number)),
+	"port_map" + blockSuffix: blockAttrs("port_map", cty.Number),
+	"volumes":                configspec.Attr("volumes", stringList),
+	"volume_driver":          configspec.Attr("volume_driver", cty.String),
+	"network_mode":           configspec.Attr("network_mode", cty.String),
+	"network_aliases":        configspec.Attr("network_aliases", stringList),
+	"hostname":               configspec.Attr("hostname", cty.String),
+	"dns_servers":            configspec.Attr("dns_servers", stringList),
+	"dns_search_domains":     configspec.Attr("dns_search_domains", stringList),
+	"dns_options":            configspec.Attr("dns_options", stringList),
+	"extra_hosts":            configspec.Attr("extra_hosts", stringList),
+	"labels":                 configspec.Attr("labels", cty.Map(cty.String)),
+	"labels" + blockSuffix:   blockAttrs("labels", cty.String),
+	"privileged":             configspec.Attr("privileged", cty.Bool),
+	"work_dir":               configspec.Attr("work_dir", cty.String),
+	"force_pull":             configspec.Attr("force_pull", cty.Bool),
+	"image_pull_timeout":     configspec.Duration("image_pull_timeout"),
+	"cpu_hard_limit":         configspec.Attr("cpu_hard_limit", cty.Bool),
+	"cpu_cfs_period":         configspec.Attr("cpu_cfs_period", cty.Number),
+	"memory_hard_limit":      configspec.Attr("memory_hard_limit", cty.Number),
+	"shm_size":               configspec.Attr("shm_size", cty.Number),
+	"pids_limit":             configspec.Attr("pids_limit", cty.Number),
+	"cap_add":                configspec.Attr("cap_add", stringList),
+	"cap_drop":               configspec.Attr("cap_drop", stringList),
+	"security_opt":           configspec.Attr("security_opt", stringList),
+	"sysctl":                 configspec.Attr("sysctl", cty.Map(cty.String)),
+	"sysctl" + blockSuffix:   blockAttrs("sysctl", cty.String),
+	"ulimit":                 configspec.Attr("ulimit", cty.Map(cty.String)),
+	"ulimit" + blockSuffix:   blockAttrs("ulimit", cty.String),
+	"init":                   configspec.Attr("init", cty.Bool),
+	"interactive":            configspec.Attr("interactive", cty.Bool),
+	"tty":                    configspec.Attr("tty", cty.Bool),
+	"ipc_mode":               configspec.Attr("ipc_mode", cty.String),
+	"pid_mode":               configspec.Attr("pid_mode", cty.String),
+	"userns_mode":            configspec.Attr("userns_mode", cty.String),
+	"readonly_rootfs":        configspec.Attr("readonly_rootfs", cty.Bool),
+	"load":                   configspec.Attr("load", cty.String),
+	"auth_soft_fail":         configspec.Attr("auth_soft_fail", cty.Bool),
 	"auth": configspec.Block("auth", hcldec.ObjectSpec{
 		"username":       configspec.Attr("username", cty.String),
 		"password":       configspec.Attr("password", cty.String),
@@ -69,4 +83,35 @@ var ConfigSpec hcldec.Spec = hcldec.ObjectSpec{
 		"source":   configspec.Attr("source", cty.String),
 		"readonly": configspec.Attr("readonly", cty.Bool),
 	}),
+	"healthchecks": configspec.Block("healthchecks", hcldec.ObjectSpec{
+		"disable": configspec.Attr("disable", cty.Bool),
+	}),
+}
+
+// PluginSpec is the schema of the driver's own `plugin "docker" { config {
+// ... } }` block in the agent configuration, with the names of Nomad's
+// docker plugin.
+var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
+	// endpoint is the engine's address; unix:///var/run/docker.sock by
+	// default.
+	"endpoint": configspec.Attr("endpoint", cty.String),
+	// allow_privileged lets tasks set privileged = true.
+	"allow_privileged": configspec.Attr("allow_privileged", cty.Bool),
+	// allow_caps are the capabilities a task may have after cap_add and
+	// cap_drop; by default the engine's default set.
+	"allow_caps": configspec.Attr("allow_caps", stringList),
+	// volumes { enabled } lets tasks bind host paths with volumes and
+	// mount blocks.
+	"volumes": configspec.Block("volumes", hcldec.ObjectSpec{
+		"enabled": configspec.Attr("enabled", cty.Bool),
+	}),
+	// gc { image, image_delay, container } is image and container clean-up.
+	"gc": configspec.Block("gc", hcldec.ObjectSpec{
+		"image":       configspec.Attr("image", cty.Bool),
+		"image_delay": configspec.Duration("image_delay"),
+		"container":   configspec.Attr("container", cty.Bool),
+	}),
+	// pull_activity_timeout: a pull that reports no progress for this long
+	// is cancelled.
+	"pull_activity_timeout": configspec.Duration("pull_activity_timeout"),
 }

@@ -1,0 +1,50 @@
+package docker
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/drivers/plugin/conformance"
+)
+
+func harness(t *testing.T, launch func(t *testing.T) *conformance.Instance) conformance.Harness {
+	return conformance.Harness{
+		Launch:       launch,
+		PluginConfig: []byte(`{}`),
+		Tasks: conformance.Tasks{
+			LongRunning: func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "wait") },
+			IgnoresStop: func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "ignore") },
+			ExitZero:    func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "0") },
+			ExitThree:   func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "3") },
+			Stdout:      func(cfg *plugin.TaskConfig, text string) { taskbin(t, cfg, nil, "stdout", text) },
+			PrintEnv:    func(cfg *plugin.TaskConfig, name string) { taskbin(t, cfg, nil, "printenv", name) },
+			ExecCat:     []string{"/bin/cat"},
+		},
+	}
+}
+
+// TestConformanceOutOfProcess runs the suite against the driver served by
+// this test binary in its own process; RecoverAfterPluginRestart kills it
+// with SIGKILL while a container runs, and a new process recovers it.
+func TestConformanceOutOfProcess(t *testing.T) {
+	needEngine(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conformance.Run(t, harness(t, conformance.OutOfProcess(func() *exec.Cmd {
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), servePluginEnv+"=1")
+		return cmd
+	})))
+}
+
+// TestConformanceInProcess runs the suite over in-memory gRPC.
+func TestConformanceInProcess(t *testing.T) {
+	needEngine(t)
+	conformance.Run(t, harness(t, conformance.InProcess(func() plugin.DriverPlugin {
+		return New(Config{})
+	})))
+}
