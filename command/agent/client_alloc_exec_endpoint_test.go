@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -24,23 +25,56 @@ import (
 const execAllocID = "5e1c0a7e-0000-4000-8000-00000000e8ec"
 
 // execDriver is the mock driver counting the execs that are running, so
-// that a test sees an exec end.
+// that a test sees an exec end, and recording the terminal sizes its
+// execs were given (the mock itself has no terminal).
 type execDriver struct {
 	plugin.DriverPlugin
-	mu      sync.Mutex // guards running
-	running int
+	mu        sync.Mutex // guards the fields below
+	running   int
+	sizes     []plugin.TerminalSize
+	withSizes int // execs given a Resize channel
 }
 
 func (d *execDriver) ExecTask(ctx context.Context, id string, cmd []string, stdio plugin.ExecStdio) (*plugin.ExitResult, error) {
 	d.mu.Lock()
 	d.running++
+	if stdio.Resize != nil {
+		d.withSizes++
+	}
 	d.mu.Unlock()
+	done := make(chan struct{})
 	defer func() {
+		close(done)
 		d.mu.Lock()
 		d.running--
 		d.mu.Unlock()
 	}()
+	if stdio.Resize != nil {
+		go func() {
+			for {
+				select {
+				case sz, ok := <-stdio.Resize:
+					if !ok {
+						return
+					}
+					d.mu.Lock()
+					d.sizes = append(d.sizes, sz)
+					d.mu.Unlock()
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	return d.DriverPlugin.ExecTask(ctx, id, cmd, stdio)
+}
+
+// resizes returns the sizes recorded so far and how many execs had a
+// Resize channel.
+func (d *execDriver) resizes() ([]plugin.TerminalSize, int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]plugin.TerminalSize(nil), d.sizes...), d.withSizes
 }
 
 func (d *execDriver) execs() int {
@@ -362,4 +396,62 @@ func TestClientAllocExec_Proxied(t *testing.T) {
 	dialRefused(t, execURL(api.srv.URL, execAllocID, "nope", "echo"), 400, "its tasks: done, side, web")
 	// The remote's own checks answer through the proxy.
 	dialRefused(t, execURL(api.srv.URL, execAllocID, "side", "echo"), 400, "does not support exec")
+}
+
+// TestClientAllocExec_Resize: with a terminal, tty_size frames reach the
+// driver as ExecStdio.Resize; without one the driver gets no channel; a
+// zero (unknown) size is ignored; a negative or too large one ends the
+// session with an error saying what is valid.
+func TestClientAllocExec_Resize(t *testing.T) {
+	api, _, drv := newExecTestAPI(t)
+
+	t.Run("tty", func(t *testing.T) {
+		conn := dialExec(t, execURL(api.srv.URL, execAllocID, "web", "cat")+"&tty=true")
+		sendFrame(t, conn, `{"tty_size":{"height":24,"width":80}}`)
+		sendFrame(t, conn, `{"tty_size":{"height":0,"width":0}}`) // unknown: ignored
+		sendFrame(t, conn, `{"tty_size":{"height":65535,"width":1}}`)
+		sendFrame(t, conn, `{"stdin":{"data":"aGkK"}}`) // "hi\n"
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, msg, err := conn.ReadMessage(); err != nil || !strings.Contains(string(msg), `"stdout":{"data":"aGkK"}`) {
+			t.Fatalf("first output: %s, %v", msg, err)
+		}
+		want := []plugin.TerminalSize{{Height: 24, Width: 80}, {Height: 65535, Width: 1}}
+		waitFor(t, 10*time.Second, "the driver to get both sizes", func() bool {
+			got, _ := drv.resizes()
+			return len(got) >= len(want)
+		})
+		if got, n := drv.resizes(); !reflect.DeepEqual(got, want) || n != 1 {
+			t.Fatalf("driver got sizes %v in %d execs, want %v in 1", got, n, want)
+		}
+		sendFrame(t, conn, `{"stdin":{"close":true}}`)
+		if out := readExec(t, conn); !out.exited || out.exitCode != 0 {
+			t.Fatalf("cat: %+v", out)
+		}
+	})
+	t.Run("no tty", func(t *testing.T) {
+		before, _ := drv.resizes()
+		conn := dialExec(t, execURL(api.srv.URL, execAllocID, "web", "cat"))
+		sendFrame(t, conn, `{"tty_size":{"height":30,"width":100}}`)
+		sendFrame(t, conn, `{"stdin":{"close":true}}`)
+		if out := readExec(t, conn); !out.exited || out.exitCode != 0 {
+			t.Fatalf("cat: %+v", out)
+		}
+		if got, n := drv.resizes(); len(got) != len(before) || n != 1 {
+			t.Fatalf("without a terminal the driver got sizes %v (%d execs with a Resize channel)", got[len(before):], n)
+		}
+	})
+	for _, c := range []struct{ name, frame, want string }{
+		{"too wide", `{"tty_size":{"height":24,"width":65536}}`, "tty_size height 24, width 65536: each must be 1..65535"},
+		{"negative", `{"tty_size":{"height":-1,"width":80}}`, "tty_size height -1, width 80"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := dialExec(t, execURL(api.srv.URL, execAllocID, "web", "cat")+"&tty=true")
+			sendFrame(t, conn, c.frame)
+			out := readExec(t, conn)
+			if out.exited || out.closeCode != websocket.CloseInvalidFramePayloadData || !strings.Contains(out.errMsg, c.want) {
+				t.Fatalf("%s: %+v, want an error containing %q", c.frame, out, c.want)
+			}
+		})
+	}
+	waitFor(t, 10*time.Second, "every exec to end", func() bool { return drv.execs() == 0 })
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -31,6 +32,9 @@ const (
 	// execStdinQueue is how many stdin frames wait for the command to
 	// read them before the session stops reading from the caller.
 	execStdinQueue = 16
+	// execResizeQueue is how many terminal sizes wait for the driver;
+	// past it the oldest is dropped (only the newest size matters).
+	execResizeQueue = 4
 	// maxCloseReason is what a WebSocket close frame has room for.
 	maxCloseReason = 123
 )
@@ -111,12 +115,16 @@ func (s *HTTPServer) serveExec(w http.ResponseWriter, r *http.Request, ex allocE
 
 	stdinR, stdinW := io.Pipe()
 	queue := make(chan []byte, execStdinQueue)
+	var resize chan plugin.TerminalSize // without a terminal, sizes are dropped
+	if req.tty {
+		resize = make(chan plugin.TerminalSize, execResizeQueue)
+	}
 	go e.feedStdin(ctx, queue, stdinW)
-	go e.readInput(ctx, queue, stdinW)
+	go e.readInput(ctx, queue, resize, stdinW)
 	go e.ping(ctx)
 
 	res, err := ex.ExecTask(ctx, req.task, req.command, plugin.ExecStdio{
-		Stdin: stdinR, Stdout: execOutput{e, false}, Stderr: execOutput{e, true}, TTY: req.tty})
+		Stdin: stdinR, Stdout: execOutput{e, false}, Stderr: execOutput{e, true}, TTY: req.tty, Resize: resize})
 	stdinR.CloseWithError(io.ErrClosedPipe)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -145,10 +153,15 @@ func exitCode(res *plugin.ExitResult) int {
 }
 
 // readInput reads the caller's frames until it goes away or the session
-// ends, queueing stdin for feedStdin. tty_size frames are accepted and
-// dropped: the driver protocol carries no terminal resize yet.
-func (e *execSession) readInput(ctx context.Context, queue chan<- []byte, stdin *io.PipeWriter) {
+// ends, queueing stdin for feedStdin and terminal sizes on resize (nil
+// without a terminal: sizes are then checked and dropped). It is resize's
+// only sender and closes it when it returns. A slow driver never holds up
+// stdin: a size that finds resize full replaces the oldest waiting one.
+func (e *execSession) readInput(ctx context.Context, queue chan<- []byte, resize chan plugin.TerminalSize, stdin *io.PipeWriter) {
 	defer e.cancel()
+	if resize != nil {
+		defer close(resize)
+	}
 	closed := false
 	for {
 		_, msg, err := e.conn.ReadMessage()
@@ -168,6 +181,25 @@ func (e *execSession) readInput(ctx context.Context, queue chan<- []byte, stdin 
 			e.fail(websocket.CloseInvalidFramePayloadData,
 				fmt.Sprintf(`invalid exec frame: %v; want {"stdin":{"data":"<base64>"}}, {"stdin":{"close":true}} or {"tty_size":{"height":H,"width":W}}`, err))
 			return
+		}
+		if f.TTYSize != nil {
+			h, w := f.TTYSize.Height, f.TTYSize.Width
+			sz, ok := plugin.ValidTerminalSize(int64(h), int64(w))
+			switch {
+			case ok:
+				if resize != nil {
+					plugin.OfferResize(resize, sz)
+				}
+			case h < 0 || w < 0 || h > math.MaxUint16 || w > math.MaxUint16:
+				stdin.CloseWithError(errCallerGone)
+				e.fail(websocket.CloseInvalidFramePayloadData,
+					fmt.Sprintf(`invalid exec frame: tty_size height %d, width %d: each must be 1..65535`, h, w))
+				return
+			default:
+				// A zero is what a terminal nobody has sized reports
+				// (the CLI sends what it reads): the size is unknown,
+				// not wrong, so the terminal keeps its size.
+			}
 		}
 		if f.Stdin == nil || closed {
 			continue

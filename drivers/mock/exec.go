@@ -13,6 +13,7 @@ import (
 // ExecTask pretends to run a command in a running task. It knows three:
 // `echo ARGS...` prints its arguments, `cat` copies stdin to stdout, and
 // `exit N` exits with code N. Anything else exits 127 as a shell would.
+// It has no terminal: TTY and Resize are ignored.
 func (d *Driver) ExecTask(ctx context.Context, taskID string, cmd []string, stdio plugin.ExecStdio) (*plugin.ExitResult, error) {
 	t, err := d.tasks.Get(taskID)
 	if err != nil {

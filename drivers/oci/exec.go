@@ -22,7 +22,13 @@ func (d *Driver) ExecTask(ctx context.Context, taskID string, cmd []string, stdi
 	if !t.running() {
 		return nil, fmt.Errorf("exec in task %q: the task has exited", taskID)
 	}
-	code, err := t.ctr.Exec(ctx, cmd, ociruntime.ExecIO{Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr}, stdio.TTY)
+	eio := ociruntime.ExecIO{Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr}
+	if stdio.TTY {
+		done := make(chan struct{})
+		defer close(done)
+		eio.Resize = runtimeResize(stdio.Resize, done)
+	}
+	code, err := t.ctr.Exec(ctx, cmd, eio, stdio.TTY)
 	if err != nil {
 		if errors.Is(err, ociruntime.ErrNotRunning) {
 			return nil, fmt.Errorf("exec in task %q: the task has exited", taskID)
@@ -35,4 +41,35 @@ func (d *Driver) ExecTask(ctx context.Context, taskID string, cmd []string, stdi
 		res.Signal = code - 128
 	}
 	return res, nil
+}
+
+// runtimeResize forwards the protocol's terminal sizes to the runtime's
+// type until in is closed or done is, then closes its channel. A nil in
+// is a nil channel: the terminal keeps its size. The forward is
+// unbuffered: while the runtime is busy, sizes wait in in, whose sender
+// keeps only the newest.
+func runtimeResize(in <-chan plugin.TerminalSize, done <-chan struct{}) <-chan ociruntime.TermSize {
+	if in == nil {
+		return nil
+	}
+	out := make(chan ociruntime.TermSize)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case sz, ok := <-in:
+				if !ok {
+					return
+				}
+				select {
+				case out <- ociruntime.TermSize{Width: sz.Width, Height: sz.Height}:
+				case <-done:
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return out
 }

@@ -53,10 +53,18 @@ type DriverPlugin interface {
 }
 
 // ExecStdio is the standard input and output of an exec'd command. Stdin
-// may be nil (no input); Stdout and Stderr must not be.
+// may be nil (no input); Stdout and Stderr must not be. Resize, with TTY,
+// carries the terminal's new sizes; nil means it never changes. A driver
+// reads it until the exec ends or it is closed, and may ignore it.
 type ExecStdio struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 	TTY    bool
+	Resize <-chan TerminalSize
+}
+
+// TerminalSize is a terminal's size in characters; both are at least 1.
+type TerminalSize struct {
+	Height, Width uint16
 }

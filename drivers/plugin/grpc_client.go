@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -202,8 +203,14 @@ func (c *grpcClient) ExecTask(ctx context.Context, taskID string, cmd []string, 
 	}}); err != nil {
 		return nil, fromStatus(err)
 	}
-	// stdin is pumped by its own goroutine; Send and Recv may run
-	// concurrently with each other, but not two Sends.
+	// stdin and resizes are pumped by goroutines of their own; Send and
+	// Recv may run concurrently with each other, but not two Sends.
+	var sendMu sync.Mutex
+	send := func(msg *proto.ExecTaskRequest) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return stream.Send(msg)
+	}
 	go func() {
 		if stdio.Stdin != nil {
 			buf := make([]byte, 32*1024)
@@ -211,7 +218,7 @@ func (c *grpcClient) ExecTask(ctx context.Context, taskID string, cmd []string, 
 				n, err := stdio.Stdin.Read(buf)
 				if n > 0 {
 					msg := &proto.ExecTaskRequest{Msg: &proto.ExecTaskRequest_Stdin{Stdin: append([]byte(nil), buf[:n]...)}}
-					if stream.Send(msg) != nil {
+					if send(msg) != nil {
 						return
 					}
 				}
@@ -220,8 +227,28 @@ func (c *grpcClient) ExecTask(ctx context.Context, taskID string, cmd []string, 
 				}
 			}
 		}
-		_ = stream.Send(&proto.ExecTaskRequest{Msg: &proto.ExecTaskRequest_StdinClosed{StdinClosed: true}})
+		_ = send(&proto.ExecTaskRequest{Msg: &proto.ExecTaskRequest_StdinClosed{StdinClosed: true}})
 	}()
+	if stdio.Resize != nil {
+		go func() {
+			for {
+				select {
+				case sz, ok := <-stdio.Resize:
+					if !ok {
+						return
+					}
+					if sz.Height == 0 || sz.Width == 0 {
+						continue // not a size a terminal can have
+					}
+					if send(&proto.ExecTaskRequest{Msg: &proto.ExecTaskRequest_Resize{Resize: terminalSizeToProto(sz)}}) != nil {
+						return
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	for {
 		msg, err := stream.Recv()
 		if err == io.EOF {

@@ -174,6 +174,27 @@ func (s *grpcServer) ExecTask(stream proto.Driver_ExecTaskServer) error {
 	}
 	// stdin arrives on the stream; a pipe turns it into a reader.
 	stdinR, stdinW := io.Pipe()
+	// Resizes (with a terminal only) go on a channel closed once the
+	// exec has returned; resizeMu makes the close and the sends exclusive.
+	var (
+		resize       chan TerminalSize
+		resizeMu     sync.Mutex // guards resizeClosed and sends on resize
+		resizeClosed bool
+	)
+	if setup.GetTty() {
+		resize = make(chan TerminalSize, resizeBuffer)
+	}
+	offer := func(p *proto.TerminalSize) {
+		sz, ok := terminalSizeFromProto(p)
+		if resize == nil || !ok {
+			return // no terminal, or a size out of 1..65535: ignored
+		}
+		resizeMu.Lock()
+		defer resizeMu.Unlock()
+		if !resizeClosed {
+			OfferResize(resize, sz)
+		}
+	}
 	go func() {
 		for {
 			msg, err := stream.Recv()
@@ -184,11 +205,13 @@ func (s *grpcServer) ExecTask(stream proto.Driver_ExecTaskServer) error {
 			switch m := msg.GetMsg().(type) {
 			case *proto.ExecTaskRequest_Stdin:
 				if _, err := stdinW.Write(m.Stdin); err != nil {
-					return
+					return // the exec has ended
 				}
 			case *proto.ExecTaskRequest_StdinClosed:
+				// Keep receiving: resizes may follow.
 				stdinW.Close()
-				return
+			case *proto.ExecTaskRequest_Resize:
+				offer(m.Resize)
 			}
 		}
 	}()
@@ -205,9 +228,15 @@ func (s *grpcServer) ExecTask(stream proto.Driver_ExecTaskServer) error {
 		return send(&proto.ExecTaskResponse{Msg: &proto.ExecTaskResponse_Stderr{Stderr: append([]byte(nil), p...)}})
 	})
 	res, err := s.impl.ExecTask(stream.Context(), setup.GetTaskId(), setup.GetCommand(), ExecStdio{
-		Stdin: stdinR, Stdout: stdout, Stderr: stderr, TTY: setup.GetTty(),
+		Stdin: stdinR, Stdout: stdout, Stderr: stderr, TTY: setup.GetTty(), Resize: resize,
 	})
 	stdinR.Close()
+	if resize != nil {
+		resizeMu.Lock()
+		resizeClosed = true
+		close(resize)
+		resizeMu.Unlock()
+	}
 	if err != nil {
 		return toStatus(err)
 	}

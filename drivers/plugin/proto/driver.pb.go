@@ -2035,6 +2035,7 @@ type ExecTaskRequest struct {
 	//	*ExecTaskRequest_Setup_
 	//	*ExecTaskRequest_Stdin
 	//	*ExecTaskRequest_StdinClosed
+	//	*ExecTaskRequest_Resize
 	Msg           isExecTaskRequest_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2104,6 +2105,15 @@ func (x *ExecTaskRequest) GetStdinClosed() bool {
 	return false
 }
 
+func (x *ExecTaskRequest) GetResize() *TerminalSize {
+	if x != nil {
+		if x, ok := x.Msg.(*ExecTaskRequest_Resize); ok {
+			return x.Resize
+		}
+	}
+	return nil
+}
+
 type isExecTaskRequest_Msg interface {
 	isExecTaskRequest_Msg()
 }
@@ -2121,11 +2131,18 @@ type ExecTaskRequest_StdinClosed struct {
 	StdinClosed bool `protobuf:"varint,3,opt,name=stdin_closed,json=stdinClosed,proto3,oneof"`
 }
 
+type ExecTaskRequest_Resize struct {
+	// resize gives the command's terminal its new size (with tty only).
+	Resize *TerminalSize `protobuf:"bytes,4,opt,name=resize,proto3,oneof"`
+}
+
 func (*ExecTaskRequest_Setup_) isExecTaskRequest_Msg() {}
 
 func (*ExecTaskRequest_Stdin) isExecTaskRequest_Msg() {}
 
 func (*ExecTaskRequest_StdinClosed) isExecTaskRequest_Msg() {}
+
+func (*ExecTaskRequest_Resize) isExecTaskRequest_Msg() {}
 
 type ExecTaskResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2288,6 +2305,60 @@ func (x *Mount) GetReadonly() bool {
 	return false
 }
 
+// A terminal's size in characters. Both are 1..65535; the protocol has no
+// 16-bit integers.
+type TerminalSize struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        uint32                 `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Width         uint32                 `protobuf:"varint,2,opt,name=width,proto3" json:"width,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminalSize) Reset() {
+	*x = TerminalSize{}
+	mi := &file_driver_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminalSize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminalSize) ProtoMessage() {}
+
+func (x *TerminalSize) ProtoReflect() protoreflect.Message {
+	mi := &file_driver_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminalSize.ProtoReflect.Descriptor instead.
+func (*TerminalSize) Descriptor() ([]byte, []int) {
+	return file_driver_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *TerminalSize) GetHeight() uint32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *TerminalSize) GetWidth() uint32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
 type ExecTaskRequest_Setup struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TaskId        string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
@@ -2299,7 +2370,7 @@ type ExecTaskRequest_Setup struct {
 
 func (x *ExecTaskRequest_Setup) Reset() {
 	*x = ExecTaskRequest_Setup{}
-	mi := &file_driver_proto_msgTypes[40]
+	mi := &file_driver_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2311,7 +2382,7 @@ func (x *ExecTaskRequest_Setup) String() string {
 func (*ExecTaskRequest_Setup) ProtoMessage() {}
 
 func (x *ExecTaskRequest_Setup) ProtoReflect() protoreflect.Message {
-	mi := &file_driver_proto_msgTypes[40]
+	mi := &file_driver_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2497,11 +2568,12 @@ const file_driver_proto_rawDesc = "" +
 	"\x11SignalTaskRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x16\n" +
 	"\x06signal\x18\x02 \x01(\tR\x06signal\"\x14\n" +
-	"\x12SignalTaskResponse\"\xee\x01\n" +
+	"\x12SignalTaskResponse\"\xb2\x02\n" +
 	"\x0fExecTaskRequest\x12I\n" +
 	"\x05setup\x18\x01 \x01(\v21.nomadish.drivers.plugin.v1.ExecTaskRequest.SetupH\x00R\x05setup\x12\x16\n" +
 	"\x05stdin\x18\x02 \x01(\fH\x00R\x05stdin\x12#\n" +
-	"\fstdin_closed\x18\x03 \x01(\bH\x00R\vstdinClosed\x1aL\n" +
+	"\fstdin_closed\x18\x03 \x01(\bH\x00R\vstdinClosed\x12B\n" +
+	"\x06resize\x18\x04 \x01(\v2(.nomadish.drivers.plugin.v1.TerminalSizeH\x00R\x06resize\x1aL\n" +
 	"\x05Setup\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
 	"\acommand\x18\x02 \x03(\tR\acommand\x12\x10\n" +
@@ -2515,7 +2587,10 @@ const file_driver_proto_rawDesc = "" +
 	"\x05Mount\x12\x1b\n" +
 	"\ttask_path\x18\x01 \x01(\tR\btaskPath\x12\x1b\n" +
 	"\thost_path\x18\x02 \x01(\tR\bhostPath\x12\x1a\n" +
-	"\breadonly\x18\x03 \x01(\bR\breadonly*I\n" +
+	"\breadonly\x18\x03 \x01(\bR\breadonly\"<\n" +
+	"\fTerminalSize\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\rR\x06height\x12\x14\n" +
+	"\x05width\x18\x02 \x01(\rR\x05width*I\n" +
 	"\x06Health\x12\x15\n" +
 	"\x11HEALTH_UNDETECTED\x10\x00\x12\x14\n" +
 	"\x10HEALTH_UNHEALTHY\x10\x01\x12\x12\n" +
@@ -2557,7 +2632,7 @@ func file_driver_proto_rawDescGZIP() []byte {
 }
 
 var file_driver_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_driver_proto_goTypes = []any{
 	(Health)(0),                   // 0: nomadish.drivers.plugin.v1.Health
 	(TaskState)(0),                // 1: nomadish.drivers.plugin.v1.TaskState
@@ -2598,16 +2673,17 @@ var file_driver_proto_goTypes = []any{
 	(*ExecTaskRequest)(nil),       // 36: nomadish.drivers.plugin.v1.ExecTaskRequest
 	(*ExecTaskResponse)(nil),      // 37: nomadish.drivers.plugin.v1.ExecTaskResponse
 	(*Mount)(nil),                 // 38: nomadish.drivers.plugin.v1.Mount
-	nil,                           // 39: nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
-	nil,                           // 40: nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
-	nil,                           // 41: nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
-	nil,                           // 42: nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
-	(*ExecTaskRequest_Setup)(nil), // 43: nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
+	(*TerminalSize)(nil),          // 39: nomadish.drivers.plugin.v1.TerminalSize
+	nil,                           // 40: nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
+	nil,                           // 41: nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
+	nil,                           // 42: nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
+	nil,                           // 43: nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
+	(*ExecTaskRequest_Setup)(nil), // 44: nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
 }
 var file_driver_proto_depIdxs = []int32{
 	0,  // 0: nomadish.drivers.plugin.v1.FingerprintResponse.health:type_name -> nomadish.drivers.plugin.v1.Health
-	39, // 1: nomadish.drivers.plugin.v1.FingerprintResponse.attributes:type_name -> nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
-	40, // 2: nomadish.drivers.plugin.v1.TaskConfig.env:type_name -> nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
+	40, // 1: nomadish.drivers.plugin.v1.FingerprintResponse.attributes:type_name -> nomadish.drivers.plugin.v1.FingerprintResponse.AttributesEntry
+	41, // 2: nomadish.drivers.plugin.v1.TaskConfig.env:type_name -> nomadish.drivers.plugin.v1.TaskConfig.EnvEntry
 	13, // 3: nomadish.drivers.plugin.v1.TaskConfig.resources:type_name -> nomadish.drivers.plugin.v1.Resources
 	14, // 4: nomadish.drivers.plugin.v1.TaskConfig.task_dir:type_name -> nomadish.drivers.plugin.v1.TaskDir
 	38, // 5: nomadish.drivers.plugin.v1.TaskConfig.mounts:type_name -> nomadish.drivers.plugin.v1.Mount
@@ -2619,46 +2695,47 @@ var file_driver_proto_depIdxs = []int32{
 	17, // 11: nomadish.drivers.plugin.v1.WaitTaskResponse.result:type_name -> nomadish.drivers.plugin.v1.ExitResult
 	1,  // 12: nomadish.drivers.plugin.v1.InspectTaskResponse.state:type_name -> nomadish.drivers.plugin.v1.TaskState
 	17, // 13: nomadish.drivers.plugin.v1.InspectTaskResponse.exit_result:type_name -> nomadish.drivers.plugin.v1.ExitResult
-	41, // 14: nomadish.drivers.plugin.v1.InspectTaskResponse.driver_attributes:type_name -> nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
+	42, // 14: nomadish.drivers.plugin.v1.InspectTaskResponse.driver_attributes:type_name -> nomadish.drivers.plugin.v1.InspectTaskResponse.DriverAttributesEntry
 	16, // 15: nomadish.drivers.plugin.v1.RecoverTaskRequest.handle:type_name -> nomadish.drivers.plugin.v1.TaskHandle
-	42, // 16: nomadish.drivers.plugin.v1.TaskEvent.annotations:type_name -> nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
-	43, // 17: nomadish.drivers.plugin.v1.ExecTaskRequest.setup:type_name -> nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
-	17, // 18: nomadish.drivers.plugin.v1.ExecTaskResponse.exit:type_name -> nomadish.drivers.plugin.v1.ExitResult
-	3,  // 19: nomadish.drivers.plugin.v1.Driver.PluginInfo:input_type -> nomadish.drivers.plugin.v1.PluginInfoRequest
-	5,  // 20: nomadish.drivers.plugin.v1.Driver.ConfigSchema:input_type -> nomadish.drivers.plugin.v1.ConfigSchemaRequest
-	7,  // 21: nomadish.drivers.plugin.v1.Driver.SetConfig:input_type -> nomadish.drivers.plugin.v1.SetConfigRequest
-	9,  // 22: nomadish.drivers.plugin.v1.Driver.Fingerprint:input_type -> nomadish.drivers.plugin.v1.FingerprintRequest
-	11, // 23: nomadish.drivers.plugin.v1.Driver.Capabilities:input_type -> nomadish.drivers.plugin.v1.CapabilitiesRequest
-	18, // 24: nomadish.drivers.plugin.v1.Driver.StartTask:input_type -> nomadish.drivers.plugin.v1.StartTaskRequest
-	20, // 25: nomadish.drivers.plugin.v1.Driver.WaitTask:input_type -> nomadish.drivers.plugin.v1.WaitTaskRequest
-	22, // 26: nomadish.drivers.plugin.v1.Driver.StopTask:input_type -> nomadish.drivers.plugin.v1.StopTaskRequest
-	24, // 27: nomadish.drivers.plugin.v1.Driver.DestroyTask:input_type -> nomadish.drivers.plugin.v1.DestroyTaskRequest
-	26, // 28: nomadish.drivers.plugin.v1.Driver.InspectTask:input_type -> nomadish.drivers.plugin.v1.InspectTaskRequest
-	28, // 29: nomadish.drivers.plugin.v1.Driver.RecoverTask:input_type -> nomadish.drivers.plugin.v1.RecoverTaskRequest
-	30, // 30: nomadish.drivers.plugin.v1.Driver.TaskStats:input_type -> nomadish.drivers.plugin.v1.TaskStatsRequest
-	32, // 31: nomadish.drivers.plugin.v1.Driver.TaskEvents:input_type -> nomadish.drivers.plugin.v1.TaskEventsRequest
-	34, // 32: nomadish.drivers.plugin.v1.Driver.SignalTask:input_type -> nomadish.drivers.plugin.v1.SignalTaskRequest
-	36, // 33: nomadish.drivers.plugin.v1.Driver.ExecTask:input_type -> nomadish.drivers.plugin.v1.ExecTaskRequest
-	4,  // 34: nomadish.drivers.plugin.v1.Driver.PluginInfo:output_type -> nomadish.drivers.plugin.v1.PluginInfoResponse
-	6,  // 35: nomadish.drivers.plugin.v1.Driver.ConfigSchema:output_type -> nomadish.drivers.plugin.v1.ConfigSchemaResponse
-	8,  // 36: nomadish.drivers.plugin.v1.Driver.SetConfig:output_type -> nomadish.drivers.plugin.v1.SetConfigResponse
-	10, // 37: nomadish.drivers.plugin.v1.Driver.Fingerprint:output_type -> nomadish.drivers.plugin.v1.FingerprintResponse
-	12, // 38: nomadish.drivers.plugin.v1.Driver.Capabilities:output_type -> nomadish.drivers.plugin.v1.CapabilitiesResponse
-	19, // 39: nomadish.drivers.plugin.v1.Driver.StartTask:output_type -> nomadish.drivers.plugin.v1.StartTaskResponse
-	21, // 40: nomadish.drivers.plugin.v1.Driver.WaitTask:output_type -> nomadish.drivers.plugin.v1.WaitTaskResponse
-	23, // 41: nomadish.drivers.plugin.v1.Driver.StopTask:output_type -> nomadish.drivers.plugin.v1.StopTaskResponse
-	25, // 42: nomadish.drivers.plugin.v1.Driver.DestroyTask:output_type -> nomadish.drivers.plugin.v1.DestroyTaskResponse
-	27, // 43: nomadish.drivers.plugin.v1.Driver.InspectTask:output_type -> nomadish.drivers.plugin.v1.InspectTaskResponse
-	29, // 44: nomadish.drivers.plugin.v1.Driver.RecoverTask:output_type -> nomadish.drivers.plugin.v1.RecoverTaskResponse
-	31, // 45: nomadish.drivers.plugin.v1.Driver.TaskStats:output_type -> nomadish.drivers.plugin.v1.TaskStatsResponse
-	33, // 46: nomadish.drivers.plugin.v1.Driver.TaskEvents:output_type -> nomadish.drivers.plugin.v1.TaskEvent
-	35, // 47: nomadish.drivers.plugin.v1.Driver.SignalTask:output_type -> nomadish.drivers.plugin.v1.SignalTaskResponse
-	37, // 48: nomadish.drivers.plugin.v1.Driver.ExecTask:output_type -> nomadish.drivers.plugin.v1.ExecTaskResponse
-	34, // [34:49] is the sub-list for method output_type
-	19, // [19:34] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	43, // 16: nomadish.drivers.plugin.v1.TaskEvent.annotations:type_name -> nomadish.drivers.plugin.v1.TaskEvent.AnnotationsEntry
+	44, // 17: nomadish.drivers.plugin.v1.ExecTaskRequest.setup:type_name -> nomadish.drivers.plugin.v1.ExecTaskRequest.Setup
+	39, // 18: nomadish.drivers.plugin.v1.ExecTaskRequest.resize:type_name -> nomadish.drivers.plugin.v1.TerminalSize
+	17, // 19: nomadish.drivers.plugin.v1.ExecTaskResponse.exit:type_name -> nomadish.drivers.plugin.v1.ExitResult
+	3,  // 20: nomadish.drivers.plugin.v1.Driver.PluginInfo:input_type -> nomadish.drivers.plugin.v1.PluginInfoRequest
+	5,  // 21: nomadish.drivers.plugin.v1.Driver.ConfigSchema:input_type -> nomadish.drivers.plugin.v1.ConfigSchemaRequest
+	7,  // 22: nomadish.drivers.plugin.v1.Driver.SetConfig:input_type -> nomadish.drivers.plugin.v1.SetConfigRequest
+	9,  // 23: nomadish.drivers.plugin.v1.Driver.Fingerprint:input_type -> nomadish.drivers.plugin.v1.FingerprintRequest
+	11, // 24: nomadish.drivers.plugin.v1.Driver.Capabilities:input_type -> nomadish.drivers.plugin.v1.CapabilitiesRequest
+	18, // 25: nomadish.drivers.plugin.v1.Driver.StartTask:input_type -> nomadish.drivers.plugin.v1.StartTaskRequest
+	20, // 26: nomadish.drivers.plugin.v1.Driver.WaitTask:input_type -> nomadish.drivers.plugin.v1.WaitTaskRequest
+	22, // 27: nomadish.drivers.plugin.v1.Driver.StopTask:input_type -> nomadish.drivers.plugin.v1.StopTaskRequest
+	24, // 28: nomadish.drivers.plugin.v1.Driver.DestroyTask:input_type -> nomadish.drivers.plugin.v1.DestroyTaskRequest
+	26, // 29: nomadish.drivers.plugin.v1.Driver.InspectTask:input_type -> nomadish.drivers.plugin.v1.InspectTaskRequest
+	28, // 30: nomadish.drivers.plugin.v1.Driver.RecoverTask:input_type -> nomadish.drivers.plugin.v1.RecoverTaskRequest
+	30, // 31: nomadish.drivers.plugin.v1.Driver.TaskStats:input_type -> nomadish.drivers.plugin.v1.TaskStatsRequest
+	32, // 32: nomadish.drivers.plugin.v1.Driver.TaskEvents:input_type -> nomadish.drivers.plugin.v1.TaskEventsRequest
+	34, // 33: nomadish.drivers.plugin.v1.Driver.SignalTask:input_type -> nomadish.drivers.plugin.v1.SignalTaskRequest
+	36, // 34: nomadish.drivers.plugin.v1.Driver.ExecTask:input_type -> nomadish.drivers.plugin.v1.ExecTaskRequest
+	4,  // 35: nomadish.drivers.plugin.v1.Driver.PluginInfo:output_type -> nomadish.drivers.plugin.v1.PluginInfoResponse
+	6,  // 36: nomadish.drivers.plugin.v1.Driver.ConfigSchema:output_type -> nomadish.drivers.plugin.v1.ConfigSchemaResponse
+	8,  // 37: nomadish.drivers.plugin.v1.Driver.SetConfig:output_type -> nomadish.drivers.plugin.v1.SetConfigResponse
+	10, // 38: nomadish.drivers.plugin.v1.Driver.Fingerprint:output_type -> nomadish.drivers.plugin.v1.FingerprintResponse
+	12, // 39: nomadish.drivers.plugin.v1.Driver.Capabilities:output_type -> nomadish.drivers.plugin.v1.CapabilitiesResponse
+	19, // 40: nomadish.drivers.plugin.v1.Driver.StartTask:output_type -> nomadish.drivers.plugin.v1.StartTaskResponse
+	21, // 41: nomadish.drivers.plugin.v1.Driver.WaitTask:output_type -> nomadish.drivers.plugin.v1.WaitTaskResponse
+	23, // 42: nomadish.drivers.plugin.v1.Driver.StopTask:output_type -> nomadish.drivers.plugin.v1.StopTaskResponse
+	25, // 43: nomadish.drivers.plugin.v1.Driver.DestroyTask:output_type -> nomadish.drivers.plugin.v1.DestroyTaskResponse
+	27, // 44: nomadish.drivers.plugin.v1.Driver.InspectTask:output_type -> nomadish.drivers.plugin.v1.InspectTaskResponse
+	29, // 45: nomadish.drivers.plugin.v1.Driver.RecoverTask:output_type -> nomadish.drivers.plugin.v1.RecoverTaskResponse
+	31, // 46: nomadish.drivers.plugin.v1.Driver.TaskStats:output_type -> nomadish.drivers.plugin.v1.TaskStatsResponse
+	33, // 47: nomadish.drivers.plugin.v1.Driver.TaskEvents:output_type -> nomadish.drivers.plugin.v1.TaskEvent
+	35, // 48: nomadish.drivers.plugin.v1.Driver.SignalTask:output_type -> nomadish.drivers.plugin.v1.SignalTaskResponse
+	37, // 49: nomadish.drivers.plugin.v1.Driver.ExecTask:output_type -> nomadish.drivers.plugin.v1.ExecTaskResponse
+	35, // [35:50] is the sub-list for method output_type
+	20, // [20:35] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_driver_proto_init() }
@@ -2670,6 +2747,7 @@ func file_driver_proto_init() {
 		(*ExecTaskRequest_Setup_)(nil),
 		(*ExecTaskRequest_Stdin)(nil),
 		(*ExecTaskRequest_StdinClosed)(nil),
+		(*ExecTaskRequest_Resize)(nil),
 	}
 	file_driver_proto_msgTypes[34].OneofWrappers = []any{
 		(*ExecTaskResponse_Stdout)(nil),
@@ -2682,7 +2760,7 @@ func file_driver_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_driver_proto_rawDesc), len(file_driver_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   41,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -12,6 +12,7 @@
 //	taskbin alloc MiB      allocate and touch MiB of memory, then wait
 //	taskbin ps             print the PIDs visible in /proc
 //	taskbin ls DIR         print the names in DIR
+//	taskbin ttysize        print stdin's terminal size, ROWSxCOLS, per line read
 package main
 
 import (
@@ -24,6 +25,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // init ignores SIGTERM and SIGINT for "ignore" as early as a Go program
@@ -126,6 +128,19 @@ func main() {
 		}
 		for _, e := range entries {
 			fmt.Println(e.Name())
+		}
+	case "ttysize":
+		line := make([]byte, 256)
+		for {
+			if _, err := os.Stdin.Read(line); err != nil {
+				return
+			}
+			var ws struct{ Row, Col, X, Y uint16 }
+			if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, 0, syscall.TIOCGWINSZ, uintptr(unsafe.Pointer(&ws))); e != 0 {
+				fmt.Fprintln(os.Stderr, "ttysize:", e)
+				os.Exit(1)
+			}
+			fmt.Printf("size %dx%d\n", ws.Row, ws.Col)
 		}
 	default:
 		fmt.Fprintf(os.Stderr, "taskbin: unknown mode %q\n", os.Args[1])
