@@ -26,12 +26,28 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// ociTestImage builds drivers/oci/testdata/taskbin as a static binary,
-// packs it as /bin/taskbin (and /bin/cat) in a one-layer image whose
-// entrypoint is /bin/taskbin, pushes it to an in-process registry on
-// loopback and returns the image's reference. Nothing comes from the
+// ociTestImage pushes the taskbin image (taskbinImage) to an in-process
+// registry on loopback and returns its reference. Nothing comes from the
 // internet.
 func ociTestImage(t *testing.T) string {
+	t.Helper()
+	img := taskbinImage(t)
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
+	ref := strings.TrimPrefix(reg.URL, "http://") + "/e2e/taskbin:1"
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("push the test image: %v", err)
+	}
+	return ref
+}
+
+// taskbinImage is drivers/oci/testdata/taskbin, built as a static binary,
+// in a one-layer image at /bin/taskbin (and /bin/cat), its entrypoint.
+func taskbinImage(t *testing.T) v1.Image {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "taskbin")
 	build := exec.Command("go", "build", "-o", bin, "../drivers/oci/testdata/taskbin")
@@ -74,17 +90,7 @@ func ociTestImage(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	ref := strings.TrimPrefix(reg.URL, "http://") + "/e2e/taskbin:1"
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatalf("push the test image: %v", err)
-	}
-	return ref
+	return img
 }
 
 // ociJobFile is a job file running the test image (%s: its reference),

@@ -1,8 +1,10 @@
 package jobspec
 
 import (
+	"fmt"
 	"math/big"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -74,7 +76,46 @@ func (s *scope) taskConfig(b *hcl.Block, driver string, driverAttr *hcl.Attribut
 		return nil
 	}
 	m, _ := ctyToGo(v).(map[string]interface{})
+	if err := foldBlockForms(spec, m); err != nil {
+		cs.errorf(b.DefRange.Ptr(), "Conflicting arguments", "%s", err)
+		return nil
+	}
 	return m
+}
+
+// blockFormSuffix marks, in a driver's schema, the key of the block form of
+// an option that also exists as an attribute, such as the docker driver's
+// `labels { team = "web" }` beside `labels = { team = "web" }`.
+const blockFormSuffix = "_block"
+
+// foldBlockForms moves the value of every block form in m (a key
+// "NAME_block" of the schema beside a key "NAME") under NAME, so the job
+// carries one key per option whichever form the file used, as Nomad's job
+// JSON does. Giving both forms is an error.
+func foldBlockForms(spec hcldec.Spec, m map[string]interface{}) error {
+	if v, ok := spec.(*hcldec.ValidateSpec); ok {
+		spec = v.Wrapped
+	}
+	obj, ok := spec.(hcldec.ObjectSpec)
+	if !ok {
+		return nil
+	}
+	for key := range obj {
+		base, isBlock := strings.CutSuffix(key, blockFormSuffix)
+		if _, hasBase := obj[base]; !isBlock || !hasBase {
+			continue
+		}
+		block, ok := m[key]
+		delete(m, key)
+		if !ok || block == nil {
+			continue
+		}
+		if m[base] != nil {
+			return fmt.Errorf("%q is given both as an attribute and as a block; give one of them", base)
+		}
+		m[base] = block
+	}
+	return nil
 }
 
 // freeFormSpec describes a config block as written: every attribute of any

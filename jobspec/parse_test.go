@@ -151,3 +151,42 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// A driver option given in its block form (the docker driver's
+// `labels { }`) lands under the option's own key, as the attribute form
+// does, so the client's check against the driver's schema accepts it.
+func TestBlockFormsFolded(t *testing.T) {
+	src := `job "web" {
+  datacenters = ["dc1"]
+  group "g" {
+    task "t" {
+      driver = "docker"
+      config {
+        image = "redis:7"
+        labels {
+          team = "web"
+        }
+      }
+    }
+  }
+}
+`
+	res, err := Parse(&ParseConfig{Path: "web.hcl", Body: []byte(src), Drivers: catalog.ConfigSchemas()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := res.Job.TaskGroups[0].Tasks[0].Config
+	if _, ok := cfg["labels_block"]; ok {
+		t.Fatalf("config keeps the block form's key: %v", cfg)
+	}
+	labels, _ := cfg["labels"].(map[string]interface{})
+	if labels["team"] != "web" {
+		t.Fatalf("labels = %#v, want team = web", cfg["labels"])
+	}
+
+	both := strings.Replace(src, `image = "redis:7"`, "image = \"redis:7\"\n        labels = { a = \"b\" }", 1)
+	if _, err := Parse(&ParseConfig{Path: "web.hcl", Body: []byte(both), Drivers: catalog.ConfigSchemas()}); err == nil ||
+		!strings.Contains(err.Error(), `"labels" is given both as an attribute and as a block`) {
+		t.Fatalf("both forms: %v, want a conflict naming labels", err)
+	}
+}
