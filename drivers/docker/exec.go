@@ -36,6 +36,9 @@ func (d *Driver) ExecTask(ctx context.Context, taskID string, cmd []string, stdi
 		return nil, fmt.Errorf("exec in task %q: attach: %w", taskID, err)
 	}
 	defer att.Close()
+	if stdio.TTY && stdio.Resize != nil {
+		go forwardResizes(ctx, t.c, ex.ID, stdio.Resize)
+	}
 	if stdio.Stdin != nil {
 		go func() {
 			_, _ = io.Copy(att.Conn, stdio.Stdin)
@@ -69,4 +72,26 @@ func (d *Driver) ExecTask(ctx context.Context, taskID string, cmd []string, stdi
 		res.Signal = ins.ExitCode - 128
 	}
 	return res, nil
+}
+
+// execResizer is what forwardResizes needs of the engine's client.
+type execResizer interface {
+	ExecResize(ctx context.Context, execID string, options client.ExecResizeOptions) (client.ExecResizeResult, error)
+}
+
+// forwardResizes sets the exec's terminal to every size that arrives on
+// sizes, until it is closed (the exec has ended) or ctx is done. A failed
+// resize is not the command's failure: the next one may take.
+func forwardResizes(ctx context.Context, c execResizer, execID string, sizes <-chan plugin.TerminalSize) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sz, ok := <-sizes:
+			if !ok {
+				return
+			}
+			_, _ = c.ExecResize(ctx, execID, client.ExecResizeOptions{Height: uint(sz.Height), Width: uint(sz.Width)})
+		}
+	}
 }
