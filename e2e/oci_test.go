@@ -3,8 +3,6 @@
 package e2e
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,10 +18,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/nomadish/nomadish/drivers/taskimage"
 )
 
 // ociTestImage pushes the taskbin image (taskbinImage) to an in-process
@@ -45,48 +42,15 @@ func ociTestImage(t *testing.T) string {
 	return ref
 }
 
-// taskbinImage is drivers/oci/testdata/taskbin, built as a static binary,
-// in a one-layer image at /bin/taskbin (and /bin/cat), its entrypoint.
+// taskbinImage is the drivers' test image (drivers/taskimage): taskbin at
+// /bin/taskbin, its entrypoint, built here as a static binary.
 func taskbinImage(t *testing.T) v1.Image {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "taskbin")
-	build := exec.Command("go", "build", "-o", bin, "../drivers/oci/testdata/taskbin")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build taskbin: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(bin)
-	if err != nil {
+	if err := taskimage.BuildBinary(bin); err != nil {
 		t.Fatal(err)
 	}
-	var layer bytes.Buffer
-	tw := tar.NewWriter(&layer)
-	for _, h := range []*tar.Header{
-		{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755},
-		{Name: "bin/taskbin", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))},
-		{Name: "bin/cat", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))},
-	} {
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			if _, err := tw.Write(data); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	l, err := tarball.LayerFromReader(bytes.NewReader(layer.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(empty.Image, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err = mutate.Config(img, v1.Config{Entrypoint: []string{"/bin/taskbin"}, Env: []string{"PATH=/bin"}})
+	img, err := taskimage.Image(bin)
 	if err != nil {
 		t.Fatal(err)
 	}

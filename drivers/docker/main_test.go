@@ -1,28 +1,22 @@
 package docker
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/hashicorp/go-hclog"
 	"github.com/moby/moby/client"
 
 	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/drivers/taskimage"
 )
 
 // servePluginEnv switches the test binary into a docker driver plugin, for
@@ -79,12 +73,10 @@ func runTests(m *testing.M) int {
 // it into an image and loads it into the engine: no internet, no registry.
 func loadTestImage(c *client.Client, dir string) error {
 	bin := filepath.Join(dir, "taskbin")
-	cmd := exec.Command("go", "build", "-o", bin, "../oci/testdata/taskbin")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOPROXY=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build taskbin: %w\n%s", err, b)
+	if err := taskimage.BuildBinary(bin); err != nil {
+		return err
 	}
-	img, err := taskbinImage(bin)
+	img, err := taskimage.Image(bin)
 	if err != nil {
 		return err
 	}
@@ -126,54 +118,6 @@ func removeTestContainers(c *client.Client) {
 	for _, s := range list.Items {
 		_, _ = c.ContainerRemove(ctx, s.ID, client.ContainerRemoveOptions{Force: true})
 	}
-}
-
-// taskbinImage is one layer holding the taskbin at /bin/taskbin and
-// /bin/cat, with /bin/taskbin as its entrypoint.
-func taskbinImage(bin string) (v1.Image, error) {
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, d := range []string{"bin/", "etc/", "tmp/"} {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: 0o755}); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"bin/taskbin", data}, {"bin/cat", data}, {"etc/passwd", []byte("root:x:0:0:root:/:/bin/taskbin\n")}} {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: 0o755, Size: int64(len(f.data))}); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	raw := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil })
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", runtime.GOARCH
-	cf.Config.Entrypoint = []string{"/bin/taskbin"}
-	cf.Config.Env = []string{"PATH=/bin"}
-	return mutate.ConfigFile(img, cf)
 }
 
 // needEngine skips a test that needs the engine where none answers.

@@ -1,8 +1,6 @@
 package oci
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,14 +17,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/hashicorp/go-hclog"
 
 	ociruntime "github.com/nomadish/nomadish/drivers/oci/runtime"
 	"github.com/nomadish/nomadish/drivers/plugin"
+	"github.com/nomadish/nomadish/drivers/taskimage"
 )
 
 // Environment variables that switch the test binary into a container
@@ -86,11 +81,11 @@ func runTests(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	sharedDataDir = filepath.Join(dir, "data")
 	bin := filepath.Join(dir, "taskbin")
-	if err := buildTaskbin(bin); err != nil {
+	if err := taskimage.BuildBinary(bin); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if testImg, err = taskbinImage(bin); err != nil {
+	if testImg, err = taskimage.Image(bin); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -116,76 +111,6 @@ func testDriverConfig(logger hclog.Logger) Config {
 		self = os.Args[0]
 	}
 	return Config{Logger: logger, MonitorPath: self, MonitorArgs: []string{}, MonitorEnv: []string{envMonitor + "=1"}}
-}
-
-// buildTaskbin builds testdata/taskbin as a static binary. It never
-// downloads anything: the program uses the standard library only.
-func buildTaskbin(out string) error {
-	cmd := exec.Command("go", "build", "-o", out, "./testdata/taskbin")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOPROXY=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build testdata/taskbin: %w\n%s", err, b)
-	}
-	return nil
-}
-
-// taskbinImage is an image of one layer holding the taskbin at /bin/taskbin
-// and /bin/cat, with /bin/taskbin as its entrypoint.
-func taskbinImage(bin string) (v1.Image, error) {
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, d := range []string{"bin/", "etc/", "tmp/"} {
-		mode := int64(0o755)
-		if d == "tmp/" {
-			mode = 0o1777
-		}
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: mode}); err != nil {
-			return nil, err
-		}
-	}
-	files := []struct {
-		name string
-		data []byte
-		mode int64
-	}{
-		{"bin/taskbin", data, 0o755},
-		{"bin/cat", data, 0o755},
-		{"etc/passwd", []byte("root:x:0:0:root:/:/bin/taskbin\nnobody:x:65534:65534:nobody:/:/bin/taskbin\n"), 0o644},
-		{"etc/group", []byte("root:x:0:\nnogroup:x:65534:\n"), 0o644},
-	}
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	raw := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil })
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", runtime.GOARCH
-	cf.Config.Entrypoint = []string{"/bin/taskbin"}
-	cf.Config.Env = []string{"PATH=/bin", "FROM_IMAGE=yes"}
-	return mutate.ConfigFile(img, cf)
 }
 
 // push writes img to the registry as ref and returns its digest.
