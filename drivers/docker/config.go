@@ -227,6 +227,10 @@ const DefaultEndpoint = "unix:///var/run/docker.sock"
 // Nomad's docker plugin.
 const defaultImageDelay = 3 * time.Minute
 
+// defaultPullActivityTimeout is how long a pull may report no progress
+// before it is given up, as Nomad's default.
+const defaultPullActivityTimeout = 2 * time.Minute
+
 // pluginConfig is the driver's plugin config block as JSON.
 type pluginConfig struct {
 	Endpoint            string         `json:"endpoint"`
@@ -236,6 +240,7 @@ type pluginConfig struct {
 	GC                  *gcConfig      `json:"gc"`
 	PullActivityTimeout string         `json:"pull_activity_timeout"`
 
+	pullIdle   time.Duration // pull_activity_timeout, default defaultPullActivityTimeout
 	imageGC    bool          // remove unused images (gc.image, default true)
 	imageDelay time.Duration // gc.image_delay, default defaultImageDelay
 	// containerGC is gc.container: remove orphaned containers of ours.
@@ -286,10 +291,13 @@ func parsePluginConfig(b []byte) (*pluginConfig, error) {
 			c.imageDelay = d
 		}
 	}
+	c.pullIdle = defaultPullActivityTimeout
 	if c.PullActivityTimeout != "" {
-		if d, err := time.ParseDuration(c.PullActivityTimeout); err != nil || d <= 0 {
+		d, err := time.ParseDuration(c.PullActivityTimeout)
+		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("docker plugin config: pull_activity_timeout %q: want a positive duration such as \"2m\"", c.PullActivityTimeout)
 		}
+		c.pullIdle = d
 	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/moby/moby/client"
@@ -34,6 +35,10 @@ type Config struct {
 	// OrphanGrace is how long a container of ours that no task holds is
 	// left alone before the reconciler removes it; 5 minutes if zero.
 	OrphanGrace time.Duration
+	// Keychain finds registry credentials for images whose task has no
+	// auth block; authn.DefaultKeychain (the Docker config file and its
+	// credential helpers) if nil.
+	Keychain authn.Keychain
 }
 
 // Driver is the Docker driver. The engine runs the containers, so they
@@ -68,6 +73,9 @@ func New(cfg Config) *Driver {
 	}
 	if cfg.OrphanGrace == 0 {
 		cfg.OrphanGrace = 5 * time.Minute
+	}
+	if cfg.Keychain == nil {
+		cfg.Keychain = authn.DefaultKeychain
 	}
 	d := &Driver{
 		cfg:    cfg,
@@ -195,4 +203,14 @@ func (d *Driver) collect(ctx context.Context) {
 			d.logger.Warn("container reconciliation failed", "error", err)
 		}
 	}
+}
+
+// pullActivityTimeout is the plugin config's pull_activity_timeout.
+func (d *Driver) pullActivityTimeout() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conf == nil {
+		return defaultPullActivityTimeout
+	}
+	return d.conf.pullIdle
 }

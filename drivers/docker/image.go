@@ -2,7 +2,6 @@ package docker
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -167,26 +166,34 @@ func imageID(ctx context.Context, c *client.Client, ref string) (string, error) 
 // events (one per layer state change at most) and failing with the
 // engine's own message.
 func (d *Driver) pullImage(ctx context.Context, c *client.Client, cfg *plugin.TaskConfig, conf *taskConfig) error {
-	opts := client.ImagePullOptions{}
-	if a := conf.Auth; a != nil && (a.Username != "" || a.Password != "") {
-		b, err := json.Marshal(map[string]string{
-			"username": a.Username, "password": a.Password, "email": a.Email, "serveraddress": a.ServerAddress,
-		})
-		if err != nil {
-			return err
-		}
-		opts.RegistryAuth = base64.URLEncoding.EncodeToString(b)
-	}
-	d.emit(cfg, fmt.Sprintf("Downloading image %s", conf.Image), map[string]string{"image": conf.Image})
-	resp, err := c.ImagePull(ctx, conf.Image, opts)
+	auth, warning, err := registryAuth(conf, d.cfg.Keychain)
 	if err != nil {
 		return err
+	}
+	if warning != "" {
+		d.emit(cfg, warning, map[string]string{"image": conf.Image})
+	}
+	opts := client.ImagePullOptions{RegistryAuth: auth}
+	d.emit(cfg, fmt.Sprintf("Downloading image %s", conf.Image), map[string]string{"image": conf.Image})
+	// A pull that reports nothing for pull_activity_timeout is given up:
+	// a registry can stall a layer without closing the connection.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	idle := d.pullActivityTimeout()
+	stall := time.AfterFunc(idle, func() {
+		cancel(fmt.Errorf("no progress for %s (the plugin's pull_activity_timeout)", idle))
+	})
+	defer stall.Stop()
+	resp, err := c.ImagePull(ctx, conf.Image, opts)
+	if err != nil {
+		return pullErr(ctx, err)
 	}
 	last := map[string]string{}
 	for m, err := range resp.JSONMessages(ctx) {
 		if err != nil {
-			return err
+			return pullErr(ctx, err)
 		}
+		stall.Reset(idle)
 		if m.Error != nil {
 			return fmt.Errorf("%s", m.Error.Message)
 		}
@@ -240,4 +247,12 @@ func (d *Driver) loadImage(ctx context.Context, c *client.Client, cfg *plugin.Ta
 	}
 	d.emit(cfg, fmt.Sprintf("Image loaded from %s", p), map[string]string{"image": cfg.Name})
 	return nil
+}
+
+// pullErr is err, or why the pull was cancelled when it was.
+func pullErr(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled && ctx.Err() != nil {
+		return cause
+	}
+	return err
 }
