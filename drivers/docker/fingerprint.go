@@ -23,30 +23,7 @@ const fingerprintTimeout = 5 * time.Second
 // version, OS type and runtimes as attributes; unhealthy with the reason
 // when it does not or the plugin config was refused.
 func (d *Driver) Fingerprint(ctx context.Context) (<-chan *plugin.Fingerprint, error) {
-	ch := make(chan *plugin.Fingerprint, 1)
-	go func() {
-		defer close(ch)
-		var last *plugin.Fingerprint
-		tk := time.NewTicker(fingerprintInterval)
-		defer tk.Stop()
-		for {
-			fp := d.fingerprint(ctx)
-			if last == nil || !sameFingerprint(last, fp) {
-				select {
-				case ch <- fp:
-				case <-ctx.Done():
-					return
-				}
-				last = fp
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tk.C:
-			}
-		}
-	}()
-	return ch, nil
+	return plugin.PollFingerprint(ctx, fingerprintInterval, d.fingerprint), nil
 }
 
 func (d *Driver) fingerprint(ctx context.Context) *plugin.Fingerprint {
@@ -85,16 +62,4 @@ func engineFingerprint(ctx context.Context, c *client.Client, endpoint string) *
 			"driver.docker.api":      c.ClientVersion(),
 		},
 	}
-}
-
-func sameFingerprint(a, b *plugin.Fingerprint) bool {
-	if a.Health != b.Health || a.HealthDescription != b.HealthDescription || len(a.Attributes) != len(b.Attributes) {
-		return false
-	}
-	for k, v := range a.Attributes {
-		if b.Attributes[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -17,30 +17,7 @@ const fingerprintInterval = 30 * time.Second
 // accepted. The runtime's name, version and the cgroup version are
 // attributes; an unhealthy fingerprint says what is missing.
 func (d *Driver) Fingerprint(ctx context.Context) (<-chan *plugin.Fingerprint, error) {
-	ch := make(chan *plugin.Fingerprint, 1)
-	go func() {
-		defer close(ch)
-		var last *plugin.Fingerprint
-		tk := time.NewTicker(fingerprintInterval)
-		defer tk.Stop()
-		for {
-			fp := d.fingerprint(ctx)
-			if last == nil || !sameFingerprint(last, fp) {
-				select {
-				case ch <- fp:
-				case <-ctx.Done():
-					return
-				}
-				last = fp
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tk.C:
-			}
-		}
-	}()
-	return ch, nil
+	return plugin.PollFingerprint(ctx, fingerprintInterval, d.fingerprint), nil
 }
 
 func (d *Driver) fingerprint(ctx context.Context) *plugin.Fingerprint {
@@ -71,16 +48,4 @@ func (d *Driver) fingerprint(ctx context.Context) *plugin.Fingerprint {
 		fp.HealthDescription = confErr.Error()
 	}
 	return fp
-}
-
-func sameFingerprint(a, b *plugin.Fingerprint) bool {
-	if a.Health != b.Health || a.HealthDescription != b.HealthDescription || len(a.Attributes) != len(b.Attributes) {
-		return false
-	}
-	for k, v := range a.Attributes {
-		if b.Attributes[k] != v {
-			return false
-		}
-	}
-	return true
 }
