@@ -16,11 +16,14 @@ func harness(t *testing.T, launch func(t *testing.T) *conformance.Instance) conf
 		Tasks: conformance.Tasks{
 			LongRunning: func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "wait") },
 			IgnoresStop: func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "ignore") },
-			ExitZero:    func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "0") },
-			ExitThree:   func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "3") },
-			Stdout:      func(cfg *plugin.TaskConfig, text string) { taskbin(t, cfg, nil, "stdout", text) },
-			PrintEnv:    func(cfg *plugin.TaskConfig, name string) { taskbin(t, cfg, nil, "printenv", name) },
-			ExecCat:     []string{"/bin/cat"},
+			// taskbin is PID 1 of the container: a SIGTERM that beats
+			// its signal.Ignore makes the Go runtime exit 2.
+			IgnoringMarker: "ignoring",
+			ExitZero:       func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "0") },
+			ExitThree:      func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "3") },
+			Stdout:         func(cfg *plugin.TaskConfig, text string) { taskbin(t, cfg, nil, "stdout", text) },
+			PrintEnv:       func(cfg *plugin.TaskConfig, name string) { taskbin(t, cfg, nil, "printenv", name) },
+			ExecCat:        []string{"/bin/cat"},
 		},
 	}
 }

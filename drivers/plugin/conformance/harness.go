@@ -35,6 +35,12 @@ type Tasks struct {
 	// IgnoresStop runs until stopped and ignores SIGTERM, so it must be
 	// killed.
 	IgnoresStop func(cfg *plugin.TaskConfig)
+	// IgnoringMarker, when set, is what IgnoresStop's task prints on
+	// stdout once SIGTERM is ignored; the suite waits for it before it
+	// stops the task. A task that is PID 1 of its namespace and gets the
+	// signal before its handler is in place dies of it, or (a Go program)
+	// exits 2, which is the task's doing and not the driver's.
+	IgnoringMarker string
 	// ExitZero exits 0 soon after starting.
 	ExitZero func(cfg *plugin.TaskConfig)
 	// ExitThree exits 3 soon after starting.

@@ -237,6 +237,12 @@ func (s *suite) testStopThenKill(t *testing.T) {
 	s.h.Tasks.IgnoresStop(cfg)
 	start(t, d, cfg)
 	stopAndDestroy(t, d, cfg.ID)
+	if marker := s.h.Tasks.IgnoringMarker; marker != "" {
+		waitFor(t, "the task to print "+marker, func() bool {
+			b, err := os.ReadFile(cfg.StdoutPath)
+			return err == nil && strings.Contains(string(b), marker)
+		})
+	}
 	if err := d.StopTask(ctx(t), cfg.ID, 200*time.Millisecond, "SIGTERM"); err != nil {
 		t.Fatalf("StopTask: %v", err)
 	}

@@ -3,7 +3,7 @@
 // tasks do. Invoked as "cat" it copies stdin to stdout, for ExecTask.
 //
 //	taskbin wait           run until SIGTERM or SIGINT, then exit 0
-//	taskbin ignore         run until killed, ignoring SIGTERM
+//	taskbin ignore         print "ignoring", then run until killed, ignoring SIGTERM
 //	taskbin exit N         exit N
 //	taskbin stdout TEXT    print TEXT and exit 0
 //	taskbin tick           print "tick" every 50 ms until killed
@@ -57,6 +57,7 @@ func main() {
 		waitFor(syscall.SIGTERM, syscall.SIGINT)
 	case "ignore":
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		fmt.Println("ignoring")
 		waitFor() // until SIGKILL
 	case "exit":
 		n, _ := strconv.Atoi(arg)
