@@ -29,7 +29,6 @@ import (
 	_ "github.com/hashicorp/hcl/v2/gohcl"
 	_ "github.com/hashicorp/net-rpc-msgpackrpc/v2"
 	_ "github.com/hashicorp/raft"
-	_ "github.com/hashicorp/raft-boltdb/v2"
 	_ "github.com/hashicorp/raft-wal"
 	_ "github.com/hashicorp/serf/serf"
 	_ "github.com/hashicorp/yamux"

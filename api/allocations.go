@@ -123,6 +123,9 @@ type AllocationMetric struct {
 	NodesAvailable     map[string]int
 	ClassFiltered      map[string]int
 	ConstraintFiltered map[string]int
+	// ConstraintDetails explains a ConstraintFiltered reason in a
+	// sentence, keyed by the same reason (nomadish only).
+	ConstraintDetails  map[string]string `json:",omitempty"`
 	NodesExhausted     int
 	ClassExhausted     map[string]int
 	DimensionExhausted map[string]int

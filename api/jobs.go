@@ -34,6 +34,10 @@ type Job struct {
 	Periodic          *PeriodicConfig
 	ParameterizedJob  *ParameterizedJobConfig
 	Meta              map[string]string
+	Reschedule        *ReschedulePolicy `json:",omitempty"`
+	Migrate           *MigrateStrategy  `json:",omitempty"`
+	UI                *JobUIConfig      `json:",omitempty"`
+	Multiregion       *Multiregion      `json:",omitempty"`
 	Stop              bool
 	Status            string
 	StatusDescription string
@@ -68,6 +72,7 @@ type UpdateStrategy struct {
 type PeriodicConfig struct {
 	Enabled         bool
 	Spec            string
+	Specs           []string `json:",omitempty"`
 	SpecType        string
 	ProhibitOverlap bool
 	TimeZone        string

@@ -1,6 +1,9 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // JobValidateRequest is the body of PUT /v1/validate/job.
 type JobValidateRequest struct {
@@ -44,9 +47,34 @@ func (j *Jobs) ParseHCL(hcl string, canonicalize bool) (*Job, error) {
 
 // ParseHCLOpts is ParseHCL with variables.
 func (j *Jobs) ParseHCLOpts(req *JobsParseRequest) (*Job, error) {
-	var job Job
-	if _, err := j.client.write(http.MethodPost, "/v1/jobs/parse", req, &job, nil); err != nil {
-		return nil, err
+	job, _, err := j.ParseHCLWarnings(req)
+	return job, err
+}
+
+// WarningHeader is the response header of POST /v1/jobs/parse that carries
+// the job's warnings, one per value, since the body is the job itself.
+const WarningHeader = "X-Nomadish-Warning"
+
+// ParseHCLWarnings is ParseHCLOpts that also returns the job's warnings in
+// the form the other job endpoints give them: one warning per line, each
+// starting "* ", the same text as JobValidateResponse.Warnings,
+// JobPlanResponse.Warnings and JobRegisterResponse.Warnings for the same
+// job, followed by the first line of each warning the parser gave.
+func (j *Jobs) ParseHCLWarnings(req *JobsParseRequest) (*Job, string, error) {
+	r, err := j.client.newRequest(http.MethodPost, "/v1/jobs/parse")
+	if err != nil {
+		return nil, "", err
 	}
-	return &job, nil
+	r.setWriteOptions(j.client, nil)
+	r.body = req
+	resp, _, err := j.client.do(r)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	var job Job
+	if err := decodeBody(resp, &job, http.MethodPost+" "+r.path); err != nil {
+		return nil, "", err
+	}
+	return &job, strings.Join(resp.Header.Values(WarningHeader), "\n"), nil
 }

@@ -9,6 +9,11 @@ type Resources struct {
 	MemoryMaxMB int
 	DiskMB      int
 	Networks    []*NetworkResource
+
+	// SecretsMB sizes the task's secrets directory (HCL secrets).
+	SecretsMB int                `json:",omitempty"`
+	Devices   []*RequestedDevice `json:",omitempty"`
+	NUMA      *NUMAResource      `json:",omitempty"`
 }
 
 // NetworkResource is a network asked for by a group or task, or offered by
@@ -18,8 +23,10 @@ type NetworkResource struct {
 	Device        string
 	CIDR          string
 	IP            string
+	Hostname      string `json:",omitempty"`
 	MBits         int
 	DNS           *DNSConfig `json:",omitempty"`
+	CNI           *CNIConfig `json:",omitempty"`
 	ReservedPorts []Port
 	DynamicPorts  []Port
 }
@@ -31,6 +38,8 @@ type Port struct {
 	Value       int
 	To          int
 	HostNetwork string
+	// IgnoreCollision lets a static port be shared (HCL ignore_collision).
+	IgnoreCollision bool `json:",omitempty"`
 }
 
 // DNSConfig overrides the resolver settings of a group's network namespace.

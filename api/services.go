@@ -16,6 +16,16 @@ type Service struct {
 	TaskName          string
 	Checks            []ServiceCheck
 	Meta              map[string]string
+	CheckRestart      *CheckRestart `json:",omitempty"`
+
+	TaggedAddresses map[string]string `json:",omitempty"`
+	CanaryMeta      map[string]string `json:",omitempty"`
+	OnUpdate        string            `json:",omitempty"`
+	Cluster         string            `json:",omitempty"`
+	Kind            string            `json:",omitempty"`
+	Weights         *ServiceWeights   `json:",omitempty"`
+	Identity        *WorkloadIdentity `json:",omitempty"`
+	Connect         *ConsulConnect    `json:",omitempty"`
 }
 
 // ServiceCheck is one health check of a Service. Interval and Timeout are
@@ -40,4 +50,12 @@ type ServiceCheck struct {
 	SuccessBeforePassing   int
 	FailuresBeforeCritical int
 	OnUpdate               string
+	CheckRestart           *CheckRestart `json:",omitempty"`
+
+	FailuresBeforeWarning int    `json:",omitempty"`
+	GRPCService           string `json:",omitempty"`
+	GRPCUseTLS            bool   `json:",omitempty"`
+	TLSServerName         string `json:",omitempty"`
+	TLSSkipVerify         bool   `json:",omitempty"`
+	Notes                 string `json:",omitempty"`
 }

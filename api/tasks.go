@@ -20,6 +20,15 @@ type TaskGroup struct {
 	Volumes          map[string]*VolumeRequest
 	Meta             map[string]string
 	ShutdownDelay    time.Duration
+
+	Disconnect                *DisconnectStrategy `json:",omitempty"`
+	MaxClientDisconnect       *time.Duration      `json:",omitempty"`
+	StopAfterClientDisconnect *time.Duration      `json:",omitempty"`
+	PreventRescheduleOnLost   bool                `json:",omitempty"`
+	Scaling                   *ScalingPolicy      `json:",omitempty"`
+
+	// Consul is the group's consul block (job_blocks.go).
+	Consul *Consul `json:",omitempty"`
 }
 
 // Task is one unit of work run by a driver.
@@ -46,13 +55,38 @@ type Task struct {
 	RestartPolicy *RestartPolicy `json:",omitempty"`
 	// VolumeMounts mount the group's volumes into the task.
 	VolumeMounts []*VolumeMount `json:",omitempty"`
+
+	// ShutdownDelay is how long the client waits, once the task is told
+	// to stop, before it sends KillSignal (HCL shutdown_delay).
+	ShutdownDelay time.Duration `json:",omitempty"`
+	// MaxRunDuration, when set, is a deadline counted from the task's
+	// first start in its allocation (HCL max_run_duration): past it the
+	// client kills the task and marks it failed, without a restart. It is
+	// a nomadish extension: Nomad's job specification has no such field.
+	MaxRunDuration *time.Duration `json:",omitempty"`
+
+	// The blocks below name features behind them (job_blocks.go); which
+	// of them nomadish acts on is listed in website/job-spec.md.
+	Kind            string                 `json:",omitempty"`
+	Vault           *Vault                 `json:",omitempty"`
+	Consul          *Consul                `json:",omitempty"`
+	Identity        *WorkloadIdentity      `json:",omitempty"`
+	Identities      []*WorkloadIdentity    `json:",omitempty"`
+	CSIPluginConfig *TaskCSIPluginConfig   `json:",omitempty"`
+	Secrets         []*Secret              `json:",omitempty"`
+	Actions         []*Action              `json:",omitempty"`
+	Schedule        *TaskSchedule          `json:",omitempty"`
+	DispatchPayload *DispatchPayloadConfig `json:",omitempty"`
+	ScalingPolicies []*ScalingPolicy       `json:",omitempty"`
 }
 
 // VolumeMount mounts a group's volume into a task at Destination.
 type VolumeMount struct {
-	Volume      string
-	Destination string
-	ReadOnly    bool
+	Volume          string
+	Destination     string
+	ReadOnly        bool
+	PropagationMode string `json:",omitempty"`
+	SELinuxLabel    string `json:",omitempty"`
 }
 
 // RestartPolicy says how a client restarts a failed task in place: up to
@@ -99,6 +133,12 @@ type VolumeRequest struct {
 	Source   string
 	ReadOnly bool
 	PerAlloc bool
+	Sticky   bool `json:",omitempty"`
+
+	// AccessMode, AttachmentMode and MountOptions are for CSI volumes.
+	AccessMode     string           `json:",omitempty"`
+	AttachmentMode string           `json:",omitempty"`
+	MountOptions   *CSIMountOptions `json:",omitempty"`
 }
 
 // LogConfig bounds a task's rotated log files.
@@ -115,6 +155,10 @@ type TaskArtifact struct {
 	GetterHeaders map[string]string
 	GetterMode    string
 	RelativeDest  string
+	// GetterInsecure skips TLS verification (HCL insecure); Chown gives
+	// the fetched files to the task's user.
+	GetterInsecure bool `json:",omitempty"`
+	Chown          bool `json:",omitempty"`
 }
 
 // Template is rendered into the task directory, re-rendered on change.
@@ -129,6 +173,13 @@ type Template struct {
 	LeftDelim    string
 	RightDelim   string
 	Envvars      bool
+
+	ChangeScript  *ChangeScript `json:",omitempty"`
+	Wait          *WaitConfig   `json:",omitempty"`
+	ErrMissingKey bool          `json:",omitempty"`
+	Uid           *int          `json:",omitempty"`
+	Gid           *int          `json:",omitempty"`
+	Once          bool          `json:",omitempty"`
 }
 
 // TaskLifecycle runs a task as a prestart, poststart or poststop hook of

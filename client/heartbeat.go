@@ -93,6 +93,13 @@ func (c *Client) heartbeat() (time.Duration, error) {
 	c.mu.Lock()
 	c.heartbeatTTL = resp.HeartbeatTTL
 	c.mu.Unlock()
+	if resp.Reconnected {
+		// The servers had marked the node disconnected and its
+		// allocations unknown; the tasks kept running here, untouched,
+		// and their newest reports tell the servers so.
+		n := c.resendReports()
+		c.logger.Info("reconnected after the servers marked the node disconnected", "allocs_resent", n)
+	}
 	return c.ttl(), nil
 }
 

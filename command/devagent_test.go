@@ -234,7 +234,7 @@ func TestDevAgentPlanExitCodes(t *testing.T) {
 
 	// Errors: a job the server rejects, an unreachable agent.
 	code, _, errOut := d.run(t, "job", "plan", bad)
-	if code != 255 || !strings.Contains(errOut, "TaskGroups[0].Count") {
+	if code != 255 || !strings.Contains(errOut, `group "frontend" > count: must be 0 or more`) {
 		t.Fatalf("plan of an invalid job: exit %d, stderr %s", code, errOut)
 	}
 	code, _, errOut = d.run(t, "job", "plan", "-address="+deadAddress(t), v0)
@@ -261,7 +261,7 @@ func TestDevAgentScaleEvalValidateDispatchForce(t *testing.T) {
 	}
 	bad := writeFile(t, "bad.json", strings.Replace(webJobJSON, `"Count": 1`, `"Count": -1`, 1))
 	code, _, errOut := d.run(t, "job", "validate", bad)
-	if code != 1 || !strings.Contains(errOut, "TaskGroups[0].Count") {
+	if code != 1 || !strings.Contains(errOut, `group "frontend" > count: must be 0 or more`) {
 		t.Fatalf("validate of an invalid job: exit %d\n%s", code, errOut)
 	}
 

@@ -137,6 +137,17 @@ const exampleJobHCL = `# An example job, written by "nomadish job init". It runs
 #
 # A job file declares what to run; nomadish decides where and keeps it
 # running. The job's name is its ID in the cluster.
+
+# Input variables are declared here, at the top level of the file and
+# outside the job block, and set with -var, -var-file or
+# NOMADISH_VAR_<name>, e.g. "nomadish job run -var run_for=1h ...". To
+# try one, uncomment this block and write run_for = var.run_for in the
+# task's config below.
+# variable "run_for" {
+#   type    = string
+#   default = "10m"
+# }
+
 job "example" {
   # A "service" job runs until stopped and is restarted when it fails.
   # Others: "batch" (runs to completion), "system" and "sysbatch" (one
@@ -145,13 +156,6 @@ job "example" {
 
   # The datacenters the job may be placed in; "*" means any.
   datacenters = ["*"]
-
-  # Variables can be declared and set with -var, -var-file or
-  # NOMADISH_VAR_<name>, e.g. "nomadish job run -var run_for=1h ...".
-  # variable "run_for" {
-  #   type    = string
-  #   default = "10m"
-  # }
 
   # update says how a new version replaces the running one.
   update {

@@ -59,3 +59,46 @@ func TestJobInitShortAndJSON(t *testing.T) {
 		t.Fatalf("job = %+v", job)
 	}
 }
+
+// The commented variable example, uncommented as its comment says and
+// used as it says, parses, and -var sets it.
+func TestJobInitVariableExampleUncommented(t *testing.T) {
+	var lines []string
+	inBlock := false
+	for _, line := range strings.Split(exampleJobHCL, "\n") {
+		if strings.HasPrefix(line, `# variable "run_for" {`) {
+			inBlock = true
+		}
+		if inBlock {
+			if !strings.HasPrefix(line, "#") {
+				t.Fatalf("variable example ends without its closing brace: %q", line)
+			}
+			line = strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ")
+			inBlock = line != "}"
+		}
+		lines = append(lines, line)
+	}
+	src := strings.Join(lines, "\n")
+	if !strings.Contains(src, "\nvariable \"run_for\" {\n  type    = string\n  default = \"10m\"\n}\n") {
+		t.Fatalf("no top-level variable block after uncommenting:\n%s", src)
+	}
+	if _, _, err := parseHCLJob("example.nomad.hcl", []byte(src), nil, nil); err != nil {
+		t.Fatalf("uncommented example: %v", err)
+	}
+	used := strings.Replace(src, `run_for = "10m"`, "run_for = var.run_for", 1)
+	if used == src {
+		t.Fatal("the example's config has no run_for to replace")
+	}
+	for _, c := range []struct {
+		vars []string
+		want string
+	}{{nil, "10m"}, {[]string{"run_for=1h"}, "1h"}} {
+		job, _, err := parseHCLJob("example.nomad.hcl", []byte(used), c.vars, nil)
+		if err != nil {
+			t.Fatalf("example using var.run_for, vars %v: %v", c.vars, err)
+		}
+		if got := job.TaskGroups[0].Tasks[0].Config["run_for"]; got != c.want {
+			t.Fatalf("vars %v: run_for %v, want %s", c.vars, got, c.want)
+		}
+	}
+}

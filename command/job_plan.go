@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nomadish/nomadish/api"
@@ -107,7 +108,7 @@ func (c *JobPlanCommand) Run(args []string) int {
 	if resp.Warnings != "" {
 		c.Ui.Warn("Job Warnings:\n" + strings.TrimRight(resp.Warnings, "\n") + "\n")
 	}
-	c.Ui.Output(checkIndexHint(resp.JobModifyIndex, path))
+	c.Ui.Output(checkIndexHint(resp.JobModifyIndex, path, &jf))
 	return planExitCode(resp)
 }
 
@@ -145,17 +146,53 @@ func (c *JobPlanCommand) dryRun(resp *api.JobPlanResponse, verbose bool) string 
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// checkIndexHint tells how to run exactly what was planned.
-func checkIndexHint(index uint64, path string) string {
+// checkIndexHint tells how to run exactly what was planned: the same
+// file with the same -var-file, -var and -json arguments, quoted for a
+// POSIX shell so that it can be pasted as it is.
+func checkIndexHint(index uint64, path string, jf *jobFileFlags) string {
+	args := []string{"nomadish", "job", "run", "-check-index", strconv.FormatUint(index, 10)}
+	if jf != nil {
+		if jf.json {
+			args = append(args, "-json")
+		}
+		for _, f := range jf.varFiles {
+			args = append(args, "-var-file="+shellQuote(f))
+		}
+		for _, v := range jf.vars {
+			args = append(args, "-var", shellQuote(v))
+		}
+	}
+	args = append(args, shellQuote(path))
 	return strings.TrimSpace(fmt.Sprintf(`
 Job Modify Index: %d
 To submit the job with version verification run:
 
-nomadish job run -check-index %d %s
+%s
 
 With -check-index the job is registered only if its modify index still
 matches the one above. If it has changed, someone else has updated the job
-since this plan, and the plan's results may no longer hold.`, index, index, path))
+since this plan, and the plan's results may no longer hold.`, index, strings.Join(args, " ")))
+}
+
+// shellQuote returns s as one word of a POSIX shell: unchanged when it
+// holds only characters no shell treats specially, otherwise in single
+// quotes, where a single quote inside closes the quoting, is written
+// escaped with a backslash, and opens it again.
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // planExitCode is 1 when the plan changes the job or its allocations and

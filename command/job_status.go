@@ -138,6 +138,9 @@ func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbos
 		fmt.Sprintf("Periodic|%t", job.IsPeriodic()),
 		fmt.Sprintf("Parameterized|%t", job.IsParameterized()),
 	)
+	if job.IsPeriodic() && !job.Stop {
+		header = append(header, periodicLaunchLineNow(job.Periodic)) // job_status_periodic.go
+	}
 	c.Ui.Output(formatKV(header))
 
 	summary, _, err := client.Jobs().Summary(job.ID, nil)

@@ -165,7 +165,11 @@ func describePlacementFailure(metric *api.AllocationMetric) []string {
 		lines = append(lines, fmt.Sprintf("Class %q: %s excluded by filter", class, plural(metric.ClassFiltered[class], "node")))
 	}
 	for _, c := range sortedKeys(metric.ConstraintFiltered) {
-		lines = append(lines, fmt.Sprintf("Constraint %q: %s excluded by filter", c, plural(metric.ConstraintFiltered[c], "node")))
+		line := fmt.Sprintf("Constraint %q: %s excluded by filter", c, plural(metric.ConstraintFiltered[c], "node"))
+		if detail := metric.ConstraintDetails[c]; detail != "" {
+			line += ": " + detail
+		}
+		lines = append(lines, line)
 	}
 	if metric.NodesExhausted > 0 {
 		lines = append(lines, fmt.Sprintf("Resources exhausted on %s", plural(metric.NodesExhausted, "node")))

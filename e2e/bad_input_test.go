@@ -70,8 +70,8 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 			if !wordID.MatchString(body) {
 				t.Errorf("400 body does not name the missing ID: %q", body)
 			}
-			if !strings.Contains(body, "TaskGroups[0].Count") {
-				t.Errorf("400 body does not name TaskGroups[0].Count: %q", body)
+			if !strings.Contains(body, `group "g" > count`) {
+				t.Errorf("400 body does not name the group's count as the job file writes it: %q", body)
 			}
 		})
 	}
@@ -100,8 +100,8 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 			t.Fatalf("nomadish job run bad.json exited 0, want non-zero; output:\n%s", out)
 		}
 		t.Logf("exit %d:\n%s", code, out)
-		if !wordID.MatchString(out) || !strings.Contains(out, "TaskGroups[0].Count") {
-			t.Errorf("nomadish job run bad.json (exit %d) does not print the field paths ID and TaskGroups[0].Count:\n%s", code, out)
+		if !wordID.MatchString(out) || !strings.Contains(out, `group "g" > count`) {
+			t.Errorf("nomadish job run bad.json (exit %d) does not print the paths job ID and group \"g\" > count:\n%s", code, out)
 		}
 	})
 

@@ -91,8 +91,12 @@ const blockFormSuffix = "_block"
 // foldBlockForms moves the value of every block form in m (a key
 // "NAME_block" of the schema beside a key "NAME") under NAME, so the job
 // carries one key per option whichever form the file used, as Nomad's job
-// JSON does. Giving both forms is an error.
+// JSON does. Giving both forms is an error. Nested blocks are folded too
+// (the docker driver's mount { volume_options { labels { } } }).
 func foldBlockForms(spec hcldec.Spec, m map[string]interface{}) error {
+	if err := foldNestedBlockForms(spec, m); err != nil {
+		return err
+	}
 	if v, ok := spec.(*hcldec.ValidateSpec); ok {
 		spec = v.Wrapped
 	}
@@ -114,6 +118,33 @@ func foldBlockForms(spec hcldec.Spec, m map[string]interface{}) error {
 			return fmt.Errorf("%q is given both as an attribute and as a block; give one of them", base)
 		}
 		m[base] = block
+	}
+	return nil
+}
+
+// foldNestedBlockForms applies foldBlockForms inside every nested block
+// of m that the schema describes with an object body.
+func foldNestedBlockForms(spec hcldec.Spec, m map[string]interface{}) error {
+	obj := objectSpec(spec)
+	for key, child := range obj {
+		typ, nested := blockSpec(child)
+		if nested == nil {
+			continue
+		}
+		var elems []interface{}
+		switch v := m[key].(type) {
+		case map[string]interface{}:
+			elems = []interface{}{v}
+		case []interface{}:
+			elems = v
+		}
+		for _, e := range elems {
+			if em, ok := e.(map[string]interface{}); ok {
+				if err := foldBlockForms(nested, em); err != nil {
+					return fmt.Errorf("in %s: %w", typ, err)
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -129,6 +129,7 @@ func (s *scope) explain(diags hcl.Diagnostics, attrs, blocks []string) {
 	for _, d := range diags {
 		switch {
 		case d.Summary == "Unsupported argument" || d.Summary == "Unsupported block type":
+			explainMisplaced(d) // misplaced.go: variable and locals go at the top level
 			explainUnsupported(d, attrs, blocks)
 		case d.Summary == "Missing required argument" && s.def.Filename != "":
 			d.Subject = s.def.Ptr()

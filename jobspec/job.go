@@ -8,9 +8,10 @@ import (
 var jobTypes = []string{api.JobTypeService, api.JobTypeBatch, api.JobTypeSystem, api.JobTypeSysBatch}
 
 var jobSchema = &schema{
-	attrs:  []string{"type", "datacenters", "node_pool", "namespace", "region", "priority", "all_at_once", "meta"},
-	blocks: []string{"meta", "constraint", "affinity", "spread", "update", "periodic", "parameterized", "group"},
-	labels: map[string]string{"group": "name"},
+	attrs: []string{"type", "datacenters", "node_pool", "namespace", "region", "priority", "all_at_once", "meta"},
+	blocks: []string{"meta", "constraint", "affinity", "spread", "update", "periodic", "parameterized", "group",
+		"task", "reschedule", "migrate", "ui", "multiregion", "vault", "secret"},
+	labels: map[string]string{"group": "name", "task": "name", "secret": "name"},
 }
 
 // decodeJob decodes the job block b; s is its scope.
@@ -40,9 +41,22 @@ func (s *scope) decodeJob(b *hcl.Block) *api.Job {
 	if pb := s.single(c.Blocks, "parameterized"); pb != nil {
 		j.ParameterizedJob = s.child(pb).parameterized(pb)
 	}
+	if rb := s.single(c.Blocks, "reschedule"); rb != nil {
+		j.Reschedule = s.child(rb).reschedule(rb, defaultReschedule(jobType(j)))
+	}
+	if mb := s.single(c.Blocks, "migrate"); mb != nil {
+		j.Migrate = s.child(mb).migrate(mb, nil)
+	}
+	if ub := s.single(c.Blocks, "ui"); ub != nil {
+		j.UI = s.child(ub).ui(ub)
+	}
+	if mb := s.single(c.Blocks, "multiregion"); mb != nil {
+		j.Multiregion = s.child(mb).multiregion(mb)
+	}
 
 	groups := blocksOf(c.Blocks, "group")
-	if len(groups) == 0 {
+	tasks := blocksOf(c.Blocks, "task")
+	if len(groups) == 0 && len(tasks) == 0 {
 		s.errorf(b.DefRange.Ptr(), "Missing group block",
 			`A job needs at least one group: group "name" { task "name" { driver = "..." } }.`)
 	}
@@ -55,6 +69,31 @@ func (s *scope) decodeJob(b *hcl.Block) *api.Job {
 		}
 		seen[gb.Labels[0]] = gb
 		j.TaskGroups = append(j.TaskGroups, s.child(gb).decodeGroup(gb, j))
+	}
+	// A task written directly in the job runs in a group of its own name,
+	// as Nomad does it.
+	for _, tb := range tasks {
+		if prev, ok := seen[tb.Labels[0]]; ok {
+			s.errorf(tb.LabelRanges[0].Ptr(), "Duplicate group",
+				"A task written directly in the job runs in a group of its name, %q, but a group of that name is already declared at line %d.", tb.Labels[0], prev.DefRange.Start.Line)
+			continue
+		}
+		seen[tb.Labels[0]] = tb
+		g := &api.TaskGroup{Name: tb.Labels[0], Count: 1, Update: j.Update}
+		if g.Update != nil {
+			u := *g.Update
+			g.Update = &u
+		}
+		g.Tasks = []*api.Task{s.child(tb).decodeTask(tb, j, g)}
+		j.TaskGroups = append(j.TaskGroups, g)
+	}
+	var vault *api.Vault
+	if vb := s.single(c.Blocks, "vault"); vb != nil {
+		vault = s.child(vb).vault(vb)
+	}
+	secrets := s.secrets(c.Blocks)
+	for _, g := range j.TaskGroups {
+		inheritTaskBlocks(g.Tasks, vault, secrets)
 	}
 	return j
 }

@@ -275,7 +275,7 @@ func scanReferences(body *hclsyntax.Body, src []byte, configs map[string]*hclsyn
 				refs = append(refs, n.Traversal)
 			}
 		case *hclsyntax.Block:
-			if n.Type == "config" {
+			if freeFormBlocks[n.Type] {
 				configs[rangeKey(n.DefRange())] = n
 			}
 		}
@@ -287,6 +287,12 @@ func scanReferences(body *hclsyntax.Body, src []byte, configs map[string]*hclsyn
 	}
 	return vars, refs
 }
+
+// freeFormBlocks are the block types whose contents are kept as written
+// rather than checked against a schema: a task's driver config, and the
+// opaque data of a proxy or upstream (config), a scaling policy (policy)
+// and a Connect gateway (gateway).
+var freeFormBlocks = map[string]bool{"config": true, "policy": true, "gateway": true}
 
 func rangeKey(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Byte)

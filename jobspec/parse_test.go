@@ -126,11 +126,7 @@ func TestReferenceDocumentsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schemas := []*schema{jobSchema, groupSchema, taskSchema, networkSchema, portSchema, dnsSchema, volumeSchema,
-		ephemeralDiskSchema, resourcesSchema, artifactSchema, templateSchema, lifecycleSchema, logsSchema,
-		volumeMountSchema, constraintSchema, affinitySchema, spreadSchema, spreadTargetSchema, updateSchema,
-		restartSchema, rescheduleSchema, migrateSchema, periodicSchema, parameterizedSchema, serviceSchema,
-		checkSchema, variableSchema, validationSchema}
+	schemas := append([]*schema{variableSchema, validationSchema}, jobSchemas...)
 	for _, sc := range schemas {
 		for _, name := range append(append([]string(nil), sc.attrs...), sc.blocks...) {
 			if !strings.Contains(string(doc), "`"+name) {
@@ -141,6 +137,54 @@ func TestReferenceDocumentsEverything(t *testing.T) {
 	for _, name := range functionNames(true) {
 		if !strings.Contains(string(doc), "`"+name+"`") && !strings.Contains(string(doc), "`"+name+"(") {
 			t.Errorf("job-spec.md does not list the function `%s`", name)
+		}
+	}
+}
+
+// TestCompatibilityTableCoversEveryBlock checks that the table of
+// website/job-spec.md's "Nomad compatibility" section has a row for every
+// block a job file may hold, with a status, and no row for a block the
+// parser does not accept.
+func TestCompatibilityTableCoversEveryBlock(t *testing.T) {
+	doc, err := os.ReadFile("../website/job-spec.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Nomad compatibility\n")
+	if !ok {
+		t.Fatal("job-spec.md has no \"## Nomad compatibility\" section")
+	}
+	if i := strings.Index(section, "\n## "); i >= 0 {
+		section = section[:i]
+	}
+	accepted := map[string]bool{"job": true}
+	for _, sc := range jobSchemas {
+		for _, b := range sc.blocks {
+			accepted[b] = true
+		}
+	}
+	rows := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		status := strings.TrimSpace(cells[4])
+		switch {
+		case rows[name]:
+			t.Errorf("block %q has two rows", name)
+		case !accepted[name]:
+			t.Errorf("the table has a row for %q, a block the parser does not accept", name)
+		case !strings.HasPrefix(status, "supported") && !strings.HasPrefix(status, "stored, no effect") &&
+			!strings.HasPrefix(status, "refused at run"):
+			t.Errorf("block %q: status %q is none of supported, stored, no effect (why), refused at run (why)", name, status)
+		}
+		rows[name] = true
+	}
+	for name := range accepted {
+		if !rows[name] {
+			t.Errorf("the compatibility table has no row for the block %q", name)
 		}
 	}
 }

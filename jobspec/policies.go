@@ -97,10 +97,16 @@ func (s *scope) reschedule(b *hcl.Block, base *api.ReschedulePolicy) *api.Resche
 
 var migrateSchema = &schema{attrs: []string{"max_parallel", "health_check", "min_healthy_time", "healthy_deadline"}}
 
-func (s *scope) migrate(b *hcl.Block) *api.MigrateStrategy {
+// migrate decodes a migrate block over base, or over the defaults when
+// base is nil.
+func (s *scope) migrate(b *hcl.Block, base *api.MigrateStrategy) *api.MigrateStrategy {
 	c := s.content(b.Body, migrateSchema)
 	a := c.Attributes
 	m := defaultMigrate()
+	if base != nil {
+		cp := *base
+		m = &cp
+	}
 	s.integer(a, "max_parallel", &m.MaxParallel)
 	s.enum(a, "health_check", &m.HealthCheck, "checks", "task_states")
 	s.duration(a, "min_healthy_time", &m.MinHealthyTime)
@@ -109,8 +115,7 @@ func (s *scope) migrate(b *hcl.Block) *api.MigrateStrategy {
 }
 
 var periodicSchema = &schema{
-	attrs:    []string{"cron", "prohibit_overlap", "time_zone", "enabled"},
-	required: []string{"cron"},
+	attrs: []string{"cron", "crons", "prohibit_overlap", "time_zone", "enabled"},
 }
 
 func (s *scope) periodic(b *hcl.Block) *api.PeriodicConfig {
@@ -118,6 +123,18 @@ func (s *scope) periodic(b *hcl.Block) *api.PeriodicConfig {
 	a := c.Attributes
 	p := &api.PeriodicConfig{Enabled: true, SpecType: "cron", TimeZone: "UTC"}
 	s.str(a, "cron", &p.Spec)
+	s.strList(a, "crons", &p.Specs)
+	// Nomad takes either the older cron or the list crons, not both.
+	_, hasCron := a["cron"]
+	_, hasCrons := a["crons"]
+	switch {
+	case hasCron && hasCrons:
+		s.errorf(a["crons"].NameRange.Ptr(), "Conflicting arguments",
+			"Give either crons (a list of cron expressions) or the older cron (one expression), not both.")
+	case !hasCron && !hasCrons:
+		s.errorf(s.def.Ptr(), "Missing required argument",
+			`A periodic block needs crons, a list of cron expressions such as crons = ["*/15 * * * *"] (or the older cron = "...").`)
+	}
 	s.boolean(a, "prohibit_overlap", &p.ProhibitOverlap)
 	s.str(a, "time_zone", &p.TimeZone)
 	s.boolean(a, "enabled", &p.Enabled)

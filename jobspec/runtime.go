@@ -1,35 +1,38 @@
 package jobspec
 
 import (
-	"strings"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// runtimeRoots are the root names of values only a client knows, where the
-// task is placed: node attributes, metadata, devices, the task's
-// environment. A job file may use them in any string; they stay there as
-// literal "${...}" text for the client to fill in.
-var runtimeRoots = map[string]bool{
-	"attr":   true,
-	"meta":   true,
-	"node":   true,
-	"env":    true,
-	"device": true,
-}
-
-// runtimePrefix marks the runtime environment variables Nomad defines for
-// every task, such as NOMAD_PORT_http or NOMAD_ALLOC_ID.
-const runtimePrefix = "NOMAD_"
-
+// A job file's expressions know two roots of their own: var (the
+// variable blocks) and local (the locals blocks). Every other root name is
+// text for someone else, and a reference to it evaluates to its own source,
+// "${" + text + "}", as Nomad's HCL2 parser does for names it does not
+// know. Two kinds of such text matter:
+//
+//   - values only a client knows where the task is placed: attr.*, meta.*,
+//     node.*, env.*, device.* and the NOMAD_* runtime variables, which the
+//     client fills in;
+//   - text for the task itself: shell variables (${HOME}, ${PATH}) and
+//     template text inside heredocs, which must reach the task unchanged.
+//
+// A mistake inside the job file's own roots stays an error: var.undeclared
+// and local.undeclared are reported by checkReferences (locals.go), and a
+// call to an unknown function by HCL. Only an expression that is nothing
+// but a reference passes through; ${1} is a number and ${a + b} is
+// arithmetic, as in Nomad, and $${...} is still the escape for text that
+// must not be evaluated at all.
 func isRuntimeRoot(name string) bool {
-	return runtimeRoots[name] || strings.HasPrefix(name, runtimePrefix)
+	return name != "var" && name != "local"
 }
 
-// runtimeHelp is added to "Unknown variable" diagnostics.
-const runtimeHelp = "Job files can refer to var.NAME (a variable block), local.NAME (a locals block), " +
-	"and, as text for the client to fill in, attr.*, meta.*, node.*, env.*, device.* and NOMAD_*."
+// runtimeHelp is added to "Unknown variable" diagnostics, which HCL still
+// gives where no reference may be evaluated (a variable's default, for one).
+const runtimeHelp = "Job files can refer to var.NAME (a variable block) and local.NAME (a locals block); " +
+	"any other ${name}, such as ${attr.kernel.name}, ${NOMAD_PORT_http} or ${HOME}, is kept as text " +
+	"for the client or the task, and $${name} keeps the text without evaluating it."
 
 // rtNode is one step of a runtime reference: its literal text if some
 // reference ends here, and the steps below it.
@@ -58,10 +61,14 @@ func addRuntimeTraversal(roots map[string]*rtNode, t hcl.Traversal, src []byte) 
 		case hcl.TraverseAttr:
 			key = s.Name
 		case hcl.TraverseIndex:
-			if s.Key.Type() != cty.String || !s.Key.IsKnown() || s.Key.IsNull() {
+			// A number index, as in a shell's ${args[0]}, is kept as the
+			// object key "0": HCL converts the index of an object to a
+			// string, so the reference finds this node.
+			k, err := convert.Convert(s.Key, cty.String)
+			if err != nil || !k.IsKnown() || k.IsNull() {
 				complete = false
 			} else {
-				key = s.Key.AsString()
+				key = k.AsString()
 			}
 		default:
 			complete = false

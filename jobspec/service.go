@@ -1,6 +1,9 @@
 package jobspec
 
 import (
+	"strconv"
+	"time"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/nomadish/nomadish/api"
 	"github.com/zclconf/go-cty/cty"
@@ -9,8 +12,27 @@ import (
 
 var serviceSchema = &schema{
 	attrs: []string{"name", "port", "tags", "canary_tags", "enable_tag_override", "address_mode", "address",
-		"provider", "task", "meta"},
-	blocks: []string{"check", "meta"},
+		"provider", "task", "meta", "canary_meta", "tagged_addresses", "on_update", "cluster", "kind"},
+	blocks: []string{"check", "meta", "canary_meta", "tagged_addresses", "check_restart", "connect", "identity", "weights"},
+}
+
+// onUpdateModes are what a service's or check's on_update accepts.
+var onUpdateModes = []string{"require_healthy", "ignore_warnings", "ignore"}
+
+var weightsSchema = &schema{attrs: []string{"passing", "warning"}}
+
+var checkRestartSchema = &schema{attrs: []string{"limit", "grace", "ignore_warnings"}}
+
+// checkRestart decodes a check_restart block of a service or check.
+func (s *scope) checkRestart(b *hcl.Block) *api.CheckRestart {
+	c := s.content(b.Body, checkRestartSchema)
+	cr := &api.CheckRestart{Grace: time.Second}
+	if n, ok := s.bounded(c.Attributes, "limit", 0, 1<<20); ok {
+		cr.Limit = int(n)
+	}
+	s.duration(c.Attributes, "grace", &cr.Grace)
+	s.boolean(c.Attributes, "ignore_warnings", &cr.IgnoreWarnings)
+	return cr
 }
 
 func (s *scope) service(b *hcl.Block) *api.Service {
@@ -18,15 +40,40 @@ func (s *scope) service(b *hcl.Block) *api.Service {
 	a := c.Attributes
 	svc := &api.Service{}
 	s.str(a, "name", &svc.Name)
-	s.str(a, "port", &svc.PortLabel)
+	s.portLabel(a, "port", &svc.PortLabel)
 	s.strList(a, "tags", &svc.Tags)
 	s.strList(a, "canary_tags", &svc.CanaryTags)
 	s.boolean(a, "enable_tag_override", &svc.EnableTagOverride)
-	s.enum(a, "address_mode", &svc.AddressMode, "alloc", "auto", "driver", "host")
+	s.enum(a, "address_mode", &svc.AddressMode, "alloc", "alloc_ipv6", "auto", "driver", "host")
 	s.str(a, "address", &svc.Address)
 	s.enum(a, "provider", &svc.Provider, "nomad", "consul")
 	s.str(a, "task", &svc.TaskName)
 	svc.Meta = s.stringMap(c, "meta")
+	svc.CanaryMeta = s.stringMap(c, "canary_meta")
+	svc.TaggedAddresses = s.stringMap(c, "tagged_addresses")
+	s.enum(a, "on_update", &svc.OnUpdate, onUpdateModes...)
+	s.str(a, "cluster", &svc.Cluster)
+	s.str(a, "kind", &svc.Kind)
+	if wb := s.single(c.Blocks, "weights"); wb != nil {
+		ws := s.child(wb)
+		wc := ws.content(wb.Body, weightsSchema)
+		svc.Weights = &api.ServiceWeights{Passing: 1, Warning: 1}
+		if n, ok := ws.bounded(wc.Attributes, "passing", 1, 65535); ok {
+			svc.Weights.Passing = int(n)
+		}
+		if n, ok := ws.bounded(wc.Attributes, "warning", 1, 65535); ok {
+			svc.Weights.Warning = int(n)
+		}
+	}
+	if ib := s.single(c.Blocks, "identity"); ib != nil {
+		svc.Identity = s.child(ib).identity(ib)
+	}
+	if cb := s.single(c.Blocks, "connect"); cb != nil {
+		svc.Connect = s.child(cb).connect(cb)
+	}
+	if rb := s.single(c.Blocks, "check_restart"); rb != nil {
+		svc.CheckRestart = s.child(rb).checkRestart(rb)
+	}
 	for _, cb := range blocksOf(c.Blocks, "check") {
 		svc.Checks = append(svc.Checks, s.child(cb).check(cb))
 	}
@@ -36,8 +83,9 @@ func (s *scope) service(b *hcl.Block) *api.Service {
 var checkSchema = &schema{
 	attrs: []string{"name", "type", "command", "args", "path", "protocol", "port", "expose", "address_mode",
 		"interval", "timeout", "initial_status", "method", "header", "body", "task",
-		"success_before_passing", "failures_before_critical", "on_update"},
-	blocks: []string{"header"},
+		"success_before_passing", "failures_before_critical", "failures_before_warning", "on_update",
+		"grpc_service", "grpc_use_tls", "tls_server_name", "tls_skip_verify", "notes"},
+	blocks: []string{"header", "check_restart"},
 }
 
 func (s *scope) check(b *hcl.Block) api.ServiceCheck {
@@ -50,9 +98,9 @@ func (s *scope) check(b *hcl.Block) api.ServiceCheck {
 	s.strList(a, "args", &ck.Args)
 	s.str(a, "path", &ck.Path)
 	s.enum(a, "protocol", &ck.Protocol, "http", "https")
-	s.str(a, "port", &ck.PortLabel)
+	s.portLabel(a, "port", &ck.PortLabel)
 	s.boolean(a, "expose", &ck.Expose)
-	s.enum(a, "address_mode", &ck.AddressMode, "alloc", "driver", "host")
+	s.enum(a, "address_mode", &ck.AddressMode, "alloc", "alloc_ipv6", "driver", "host")
 	s.duration(a, "interval", &ck.Interval)
 	s.duration(a, "timeout", &ck.Timeout)
 	s.enum(a, "initial_status", &ck.InitialStatus, "passing", "warning", "critical")
@@ -61,8 +109,17 @@ func (s *scope) check(b *hcl.Block) api.ServiceCheck {
 	s.str(a, "task", &ck.TaskName)
 	s.integer(a, "success_before_passing", &ck.SuccessBeforePassing)
 	s.integer(a, "failures_before_critical", &ck.FailuresBeforeCritical)
-	s.enum(a, "on_update", &ck.OnUpdate, "require_healthy", "ignore_warnings", "ignore")
+	s.enum(a, "on_update", &ck.OnUpdate, onUpdateModes...)
+	s.integer(a, "failures_before_warning", &ck.FailuresBeforeWarning)
+	s.str(a, "grpc_service", &ck.GRPCService)
+	s.boolean(a, "grpc_use_tls", &ck.GRPCUseTLS)
+	s.str(a, "tls_server_name", &ck.TLSServerName)
+	s.boolean(a, "tls_skip_verify", &ck.TLSSkipVerify)
+	s.str(a, "notes", &ck.Notes)
 	ck.Header = s.headers(c)
+	if rb := s.single(c.Blocks, "check_restart"); rb != nil {
+		ck.CheckRestart = s.child(rb).checkRestart(rb)
+	}
 	if _, ok := a["type"]; !ok {
 		s.errorf(s.def.Ptr(), "Missing required argument",
 			`The argument "type" is required: "http", "tcp", "script" or "grpc".`)
@@ -120,4 +177,21 @@ func (s *scope) headers(c *hcl.BodyContent) map[string][]string {
 		}
 	}
 	return out
+}
+
+// portLabel reads a port given by its label ("http") or, as Nomad also
+// accepts, by number (8080).
+func (s *scope) portLabel(attrs hcl.Attributes, name string, dst *string) bool {
+	v, a, ok := s.attrValue(attrs, name)
+	if !ok {
+		return false
+	}
+	if v.Type() == cty.Number {
+		n, ok := s.toInt(a, v)
+		if ok {
+			*dst = strconv.FormatInt(n, 10)
+		}
+		return ok
+	}
+	return s.str(attrs, name, dst)
 }

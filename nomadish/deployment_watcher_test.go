@@ -53,7 +53,7 @@ func rollout(t *testing.T, s *Server, clock *fakeClock, job *structs.Job, stable
 		JobModifyIndex: v1.ModifyIndex, JobSpecModifyIndex: v1.JobModifyIndex, Status: structs.DeploymentStatusRunning,
 		TaskGroups: map[string]*structs.DeploymentState{tg.Name: {
 			AutoRevert: tg.Update.AutoRevert, ProgressDeadline: tg.Update.ProgressDeadline, DesiredTotal: tg.Count,
-			PlacedAllocs: tg.Count, RequireProgressBy: clock.Now().Add(tg.Update.ProgressDeadline),
+			RequireProgressBy: clock.Now().Add(tg.Update.ProgressDeadline), // the store counts PlacedAllocs from the allocations below
 		}},
 		EvalPriority: 50,
 	}
@@ -241,9 +241,10 @@ func TestPlanDeploymentCopyKeepsWatcherProgress(t *testing.T) {
 	reportHealth(t, s, clock, "web-v1-0", true)
 	waitDeployment(t, s, d.ID, "one healthy", func(d *structs.Deployment) bool { return d.TaskGroups["web"].HealthyAllocs == 1 })
 
-	// A plan made from an older snapshot counts one more placement.
-	stale.TaskGroups["web"].PlacedAllocs++
-	if _, _, err := s.raftApply(structs.ApplyPlanResultsRequestType, &structs.ApplyPlanResultsRequest{Deployment: stale}); err != nil {
+	// A plan made from an older snapshot places one more allocation.
+	one := &structs.Allocation{ID: "web-v1-2", EvalID: "eval-more", Namespace: d.Namespace, JobID: d.JobID, TaskGroup: "web",
+		Name: structs.AllocName(d.JobID, "web", 2), NodeID: "n1", DesiredStatus: structs.AllocDesiredStatusRun, DeploymentID: d.ID}
+	if _, _, err := s.raftApply(structs.ApplyPlanResultsRequestType, &structs.ApplyPlanResultsRequest{Deployment: stale, Allocs: []*structs.Allocation{one}}); err != nil {
 		t.Fatal(err)
 	}
 	got := deploymentNow(t, s, d.ID).TaskGroups["web"]

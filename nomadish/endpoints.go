@@ -26,6 +26,7 @@ var endpoints = []endpoint{
 	{"Eval", func(s *Server, l hclog.Logger) interface{} { return &Eval{srv: s, logger: l} }},
 	{"Deployment", func(s *Server, l hclog.Logger) interface{} { return &Deployment{srv: s, logger: l} }},
 	{"Plan", func(s *Server, l hclog.Logger) interface{} { return &Plan{srv: s, logger: l} }},
+	{"Scaling", func(s *Server, l hclog.Logger) interface{} { return &Scaling{srv: s, logger: l} }},
 }
 
 // setupRPCEndpoints registers every endpoint on srv.

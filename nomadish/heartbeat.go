@@ -175,10 +175,16 @@ func (s *Server) initializeHeartbeatTimers() {
 	}
 }
 
-// nodeHeartbeatMissed marks a node down whose heartbeat timer expired,
-// with its allocations lost and evaluations to replace them, in one Raft
-// entry. If the write fails while still leader it is retried after the
-// grace period.
+// nodeHeartbeatMissed handles a node whose heartbeat timer expired. A
+// node with allocations of groups that tolerate a disconnection
+// (disconnect.lost_after) is marked disconnected, those allocations
+// unknown and the others lost, and its timer is armed again for the
+// longest lost_after (node_disconnect.go); a disconnected node whose
+// timer fires before every lost_after has passed (a new leader's failover
+// TTL) is armed again for what remains. Otherwise the node is marked down,
+// its allocations lost. Either way the evaluations that replace them are
+// in the same Raft entry. If the write fails while still leader it is
+// retried after the grace period.
 func (s *Server) nodeHeartbeatMissed(nodeID string) {
 	if s.isShutdown() {
 		return
@@ -187,20 +193,40 @@ func (s *Server) nodeHeartbeatMissed(nodeID string) {
 	if err != nil || node == nil || node.Status == structs.NodeStatusDown {
 		return
 	}
-	s.logger.Warn("node heartbeat missed, marking node down", "node_id", nodeID, "grace", s.config.HeartbeatGrace)
 	now := s.clock().Now()
+	status := structs.NodeStatusDown
+	message := "Node heartbeat missed"
+	if wait, ok := s.disconnectWait(node, now); ok {
+		if node.Status == structs.NodeStatusDisconnected {
+			s.heartbeats.resetFor(nodeID, wait)
+			return
+		}
+		status, message = structs.NodeStatusDisconnected, "Node heartbeat missed; its allocations with lost_after are unknown until it returns"
+		s.logger.Warn("node heartbeat missed, marking node disconnected", "node_id", nodeID, "grace", s.config.HeartbeatGrace, "lost_after", wait)
+	} else {
+		s.logger.Warn("node heartbeat missed, marking node down", "node_id", nodeID, "grace", s.config.HeartbeatGrace)
+	}
 	req := &structs.NodeUpdateStatusEvalsRequest{
 		NodeID:    nodeID,
-		Status:    structs.NodeStatusDown,
+		Status:    status,
 		UpdatedAt: now.Unix(),
-		NodeEvent: &structs.NodeEvent{Message: "Node heartbeat missed", Subsystem: "Cluster", Timestamp: now.Unix()},
-		Evals:     s.nodeEvals(node, structs.NodeStatusDown, now),
+		NodeEvent: &structs.NodeEvent{Message: message, Subsystem: "Cluster", Timestamp: now.Unix()},
+		Evals:     s.nodeEvals(node, status, now),
 	}
 	if _, _, err := s.raftApply(structs.NodeUpdateStatusEvalsRequestType, req); err != nil {
-		s.logger.Error("mark node down failed", "node_id", nodeID, "error", err)
+		s.logger.Error("mark node "+status+" failed", "node_id", nodeID, "error", err)
 		if s.IsLeader() {
 			s.heartbeats.resetFor(nodeID, s.config.HeartbeatGrace)
 		}
+		return
+	}
+	if status == structs.NodeStatusDisconnected {
+		// The node turns down once the longest lost_after has passed,
+		// unless it heartbeats first (which re-arms its usual TTL).
+		if wait, ok := s.disconnectWait(node, now); ok {
+			s.heartbeats.resetFor(nodeID, wait)
+		}
+		metrics.IncrCounter([]string{"nomad", "heartbeat", "node_disconnected"}, 1)
 		return
 	}
 	metrics.IncrCounter([]string{"nomad", "heartbeat", "node_down"}, 1)

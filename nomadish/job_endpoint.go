@@ -46,6 +46,11 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	if err := job.ValidateWith(limits); err != nil {
 		return err
 	}
+	// A job that cannot run correctly without a feature nomadish lacks
+	// is refused with the text its warning has everywhere else.
+	if err := job.Refusals(); err != nil {
+		return err
+	}
 	reply.Warnings = job.Warnings()
 	if job.Region != j.srv.Region() {
 		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "Region",

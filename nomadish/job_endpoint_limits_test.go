@@ -23,7 +23,7 @@ func TestJobLimits_Configured(t *testing.T) {
 
 	big := mockJob("big")
 	big.TaskGroups[0].Count = 11
-	want := "TaskGroups[0].Count: must be at most 10"
+	want := `group "web" > count: must be at most 10`
 	if err := s.RPC("Job.Register", &structs.JobRegisterRequest{Job: big}, &resp); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("register: %v", err)
 	}

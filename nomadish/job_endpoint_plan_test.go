@@ -141,7 +141,7 @@ func TestJobPlan_InvalidJobAndPeriodicLaunch(t *testing.T) {
 	bad.TaskGroups[0].Count = -1
 	var resp structs.JobPlanResponse
 	err := s.RPC("Job.Plan", &structs.JobPlanRequest{Job: bad}, &resp)
-	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), "TaskGroups[0].Count") {
+	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), `group "web" > count`) {
 		t.Fatalf("invalid plan err = %v", err)
 	}
 

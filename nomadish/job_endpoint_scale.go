@@ -54,6 +54,11 @@ func (j *Job) Scale(args *structs.JobScaleRequest, reply *structs.JobRegisterRes
 		return invalid("Count", "must be at most %d (the server's job_max_group_count), got %d", limits.MaxGroupCount, *args.Count)
 	}
 
+	// The group's scaling bounds hold whether or not its policy is
+	// enabled (enabled is for autoscalers), as Nomad documents.
+	if err := job.LookupTaskGroup(group).CheckScalingBounds(*args.Count); err != nil {
+		return invalid("", "%s", err.Error())
+	}
 	scaled := job.Copy()
 	scaled.LookupTaskGroup(group).Count = int(*args.Count)
 	if err := scaled.ValidateWith(limits); err != nil {

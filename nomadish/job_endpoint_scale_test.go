@@ -52,7 +52,7 @@ func TestJobScale(t *testing.T) {
 	registerJob(t, s, sys)
 	var out structs.JobRegisterResponse
 	err = s.RPC("Job.Scale", &structs.JobScaleRequest{JobID: "agent", Target: map[string]string{"Group": "web"}, Count: n(3)}, &out)
-	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), "TaskGroups[0].Count") {
+	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), `group "web" > count`) {
 		t.Fatalf("system job scaled to 3: %v", err)
 	}
 }

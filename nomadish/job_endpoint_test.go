@@ -72,7 +72,7 @@ func TestJobRegisterRejectsBadJobsWithEveryProblem(t *testing.T) {
 	if !structs.IsValidationError(err) {
 		t.Fatalf("want a validation error, got %v", err)
 	}
-	for _, want := range []string{"ID: required", "TaskGroups[0].Count: must be 0 or more", "TaskGroups[0].Tasks[0].Resources.MemoryMB: must be at least 10"} {
+	for _, want := range []string{"job ID: required", `group "web" > count: must be 0 or more`, `group "web" > task "app" > resources > memory: must be at least 10`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

@@ -41,6 +41,11 @@ func (j *Job) Validate(args *structs.JobValidateRequest, reply *structs.JobValid
 		reply.ValidationErrors = append(reply.ValidationErrors,
 			"Region: "+strconv.Quote(job.Region)+" does not match region "+strconv.Quote(j.srv.Region())+" the job was sent to; send it with ?region="+job.Region)
 	}
+	// The same warnings as Register and Plan give, including those for
+	// which Register would refuse the job: validation reports them and
+	// still succeeds, so `job validate` says before `job run` what run
+	// will do.
+	reply.Warnings = job.Warnings()
 	reply.Error = strings.Join(reply.ValidationErrors, "\n")
 	return nil
 }

@@ -23,7 +23,7 @@ func TestJobValidate_ListsProblemsWithoutFailing(t *testing.T) {
 	if err := s.RPC("Job.Validate", &structs.JobValidateRequest{Job: bad}, &resp); err != nil {
 		t.Fatalf("invalid job is an RPC error: %v", err)
 	}
-	if len(resp.ValidationErrors) != 2 || !strings.Contains(resp.Error, "TaskGroups[0].Count: must be 0 or more") {
+	if len(resp.ValidationErrors) != 2 || !strings.Contains(resp.Error, `group "web" > count: must be 0 or more`) {
 		t.Fatalf("invalid job: %+v", resp)
 	}
 	if err := s.RPC("Job.Validate", &structs.JobValidateRequest{}, &resp); err != nil || len(resp.ValidationErrors) != 1 {

@@ -179,6 +179,9 @@ func (n *Node) UpdateStatus(args *structs.NodeUpdateStatusRequest, reply *struct
 	}
 	reply.NodeModifyIndex = index
 	reply.Index = index
+	// A client back from a disconnection sends its reports again, so
+	// that its unknown allocations are known again (node_disconnect.go).
+	reply.Reconnected = node.Status == structs.NodeStatusDisconnected && args.Status == structs.NodeStatusReady
 	n.heartbeatReply(args.NodeID, args.Status, reply)
 	return nil
 }

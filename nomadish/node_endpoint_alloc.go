@@ -67,11 +67,16 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 		u := &structs.Allocation{ID: a.ID, ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
 			TaskStates: a.TaskStates, DeploymentStatus: a.DeploymentStatus, ModifyTime: now.UnixNano()}
 		updates = append(updates, u)
-		if a.ClientStatus != structs.AllocClientStatusFailed {
+		trigger := structs.EvalTriggerRetryFailedAlloc
+		switch {
+		case reconnectReport(existing, a):
+			// The scheduler settles a reconnected allocation against
+			// the replacement placed while it was unknown.
+			trigger = structs.EvalTriggerReconnect
+		case a.ClientStatus != structs.AllocClientStatusFailed:
 			continue
-		}
-		if existing == nil || existing.ClientStatus == structs.AllocClientStatusFailed ||
-			existing.DesiredStatus != structs.AllocDesiredStatusRun {
+		case existing == nil || existing.ClientStatus == structs.AllocClientStatusFailed ||
+			existing.DesiredStatus != structs.AllocDesiredStatusRun:
 			continue
 		}
 		id := structs.NamespacedID{Namespace: existing.Namespace, ID: existing.JobID}
@@ -85,7 +90,7 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 		seen[id] = true
 		evals = append(evals, &structs.Evaluation{
 			ID: uuid.NewString(), Namespace: job.Namespace, Priority: job.Priority, Type: job.Type,
-			TriggeredBy: structs.EvalTriggerRetryFailedAlloc, JobID: job.ID, JobModifyIndex: job.JobModifyIndex,
+			TriggeredBy: trigger, JobID: job.ID, JobModifyIndex: job.JobModifyIndex,
 			NodeID: existing.NodeID, Status: structs.EvalStatusPending, CreateTime: now.UnixNano(), ModifyTime: now.UnixNano(),
 		})
 	}

@@ -307,12 +307,17 @@ func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID stri
 	if node == nil {
 		return false, "node does not exist"
 	}
-	if node.Status != structs.NodeStatusReady {
+	if node.Status != structs.NodeStatusReady && node.Status != structs.NodeStatusDisconnected {
 		return false, "node is " + node.Status
 	}
 	existing, err := snap.AllocsByNode(nil, nodeID)
 	if err != nil {
 		return false, err.Error()
+	}
+	if node.Status == structs.NodeStatusDisconnected && !onlyUpdatesExisting(placements, existing) {
+		// Its allocations' records may still change (the scheduler
+		// marks when their lost_after ends), nothing new may go there.
+		return false, "node is " + node.Status
 	}
 	if node.Drain || node.SchedulingEligibility == structs.NodeSchedulingIneligible {
 		onNode := make(map[string]bool, len(existing))

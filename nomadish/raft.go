@@ -12,10 +12,11 @@ import (
 )
 
 // Raft log store choice: raft-wal, by measurement of batched StoreLogs of
-// 1 KiB entries (BenchmarkLogStoreAppend in raft_logstore_bench_test.go) on
+// 1 KiB entries (BenchmarkLogStoreAppend in nomadish/raftlogbench, a module
+// of its own so that raft-boltdb stays out of nomadish's module graph) on
 // the project's 2-core AMD EPYC build machine, local disk, fsync on:
 //
-//	go test ./nomadish/ -run '^$' -bench BenchmarkLogStoreAppend -benchtime 2000x -count 3
+//	cd nomadish/raftlogbench && go test -run '^$' -bench BenchmarkLogStoreAppend -benchtime 2000x -count 3
 //
 //	                  ms/op        appends/s (range of 3 runs; first run below)
 //	boltdb/batch=1    0.42-0.48      2,086-2,405   (657 on a cold first run)

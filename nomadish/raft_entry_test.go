@@ -219,7 +219,7 @@ func TestRaftApplyRefusesAnEntryThatWouldNotDecode(t *testing.T) {
 	job.TaskGroups[0].Tasks[0].Config = nestedConfig(1018)
 	var resp structs.JobRegisterResponse
 	err = s.RPC("Job.Register", &structs.JobRegisterRequest{Job: job}, &resp)
-	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), "TaskGroups[0].Tasks[0].Config") {
+	if !structs.IsValidationError(err) || !strings.Contains(err.Error(), `group "web" > task "app" > config`) {
 		t.Fatalf("Job.Register: %v, want a validation error naming the Config", err)
 	}
 	if after := s.raft.LastIndex(); after != before {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strconv"
 
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
@@ -176,18 +175,9 @@ type driverChecker struct {
 
 func (c *driverChecker) feasible(n *structs.Node) (bool, string) {
 	for _, d := range c.drivers {
-		if info, ok := n.Drivers[d]; ok && info != nil {
-			if info.Detected && info.Healthy {
-				continue
-			}
-			return false, "missing drivers"
+		if healthy, _ := nodeDriver(n, d); !healthy {
+			return false, reasonMissingDrivers
 		}
-		if v, ok := n.Attributes["driver."+d]; ok {
-			if b, err := strconv.ParseBool(v); err == nil && b {
-				continue
-			}
-		}
-		return false, "missing drivers"
 	}
 	return true, ""
 }

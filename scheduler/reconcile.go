@@ -110,6 +110,12 @@ type reconciler struct {
 	updateKinds  map[updateKey]updateKind
 	rescheduleAt []rescheduleLater
 
+	// replacements maps an allocation's ID to its live replacement;
+	// disconnectAt lists unknown allocations that turn lost later
+	// (reconcile_disconnect.go).
+	replacements map[string]*structs.Allocation
+	disconnectAt []rescheduleLater
+
 	// current is the active deployment of this job version, if any;
 	// wantDeployment asks finishDeployment to create one.
 	current        *structs.Deployment
@@ -163,6 +169,7 @@ func migrateNow(a *structs.Allocation, n *structs.Node, now time.Time) bool {
 func (r *reconciler) compute() *reconcileResult {
 	res := &reconcileResult{desired: map[string]*structs.DesiredUpdates{}}
 	r.updateKinds = map[updateKey]updateKind{}
+	r.replacements = liveReplacements(r.allocs)
 
 	byGroup := map[string][]*structs.Allocation{}
 	for _, a := range r.allocs {
@@ -201,7 +208,8 @@ func (r *reconciler) compute() *reconcileResult {
 		}
 		r.reconcileGroup(res, du, tg, byGroup[name])
 	}
-	r.createFollowups(res)
+	r.createFollowups(res, r.rescheduleAt, structs.EvalTriggerRetryFailedAlloc)
+	r.createFollowups(res, r.disconnectAt, structs.EvalTriggerMaxDisconnectTimeout)
 	r.finishDeployment(res)
 	return res
 }
@@ -228,19 +236,26 @@ func (r *reconciler) stopAll(res *reconcileResult, du *structs.DesiredUpdates, a
 
 // slot is an allocation that keeps its place in the group.
 type slot struct {
-	alloc  *structs.Allocation
-	done   bool // batch success: never stopped or updated
-	failed bool // failed, not (yet) rescheduled
-	later  bool // failed, rescheduled when its delay ends
+	alloc   *structs.Allocation
+	done    bool // batch success: never stopped or updated
+	failed  bool // failed, not (yet) rescheduled
+	later   bool // failed, rescheduled when its delay ends
+	unknown bool // its client is away: never updated meanwhile
 }
 
 func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpdates, tg *structs.TaskGroup, allocs []*structs.Allocation) {
 	var kept []slot
 	var replace []placement
 	hadCurrent := false
+	losers := r.reconnectLosers(res, tg, allocs)
 
 	for _, a := range allocs {
 		if a.DesiredStatus != structs.AllocDesiredStatusRun {
+			continue
+		}
+		if desc, ok := losers[a.ID]; ok {
+			res.stop = append(res.stop, allocStop{alloc: a, desc: desc})
+			du.Stop++
 			continue
 		}
 		if a.Job != nil && r.sameVersion(a.Job) {
@@ -268,9 +283,27 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 					r.rescheduleAt = append(r.rescheduleAt, rescheduleLater{alloc: a, at: d.at})
 				}
 			}
+		case a.ClientStatus == structs.AllocClientStatusUnknown && a.DisconnectGroup(tg).LostAfter() > 0:
+			switch r.unknownAction(a, tg, n) {
+			case disconnectIgnore:
+				du.Ignore++
+			case disconnectKeep:
+				kept = append(kept, slot{alloc: a, unknown: true})
+			case disconnectReplace:
+				replace = append(replace, placement{name: a.Name, tg: tg, kind: placeLost, previous: a})
+			case disconnectLost:
+				res.stop = append(res.stop, allocStop{alloc: a, desc: descLost, clientStatus: structs.AllocClientStatusLost})
+				if r.replacements[a.ID] == nil {
+					replace = append(replace, placement{name: a.Name, tg: tg, kind: placeLost, previous: a})
+				}
+			}
 		case taint == nodeLost || a.ClientStatus == structs.AllocClientStatusLost || a.ClientStatus == structs.AllocClientStatusUnknown:
 			res.stop = append(res.stop, allocStop{alloc: a, desc: descLost, clientStatus: structs.AllocClientStatusLost})
-			replace = append(replace, placement{name: a.Name, tg: tg, kind: placeLost, previous: a})
+			// A replacement already running (placed while the
+			// allocation was unknown) takes its place.
+			if r.replacements[a.ID] == nil {
+				replace = append(replace, placement{name: a.Name, tg: tg, kind: placeLost, previous: a})
+			}
 		case a.DesiredTransition.Migrate || (taint == nodeDraining && migrateNow(a, n, r.now)):
 			// Marked by the drainer or by `alloc stop`, on any node.
 			res.stop = append(res.stop, allocStop{alloc: a, desc: descMigrating})
@@ -327,7 +360,7 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 	// Updates of what stays.
 	var destructive []slot
 	for _, s := range kept {
-		if s.done || s.later {
+		if s.done || s.later || s.unknown {
 			du.Ignore++
 			continue
 		}
@@ -445,14 +478,14 @@ func (r *reconciler) classify(a *structs.Allocation, group string) updateKind {
 	return k
 }
 
-// createFollowups makes one delayed evaluation per window of failed
-// allocations whose reschedule delay has not passed, and marks them with
-// its ID so later evaluations do not make another.
-func (r *reconciler) createFollowups(res *reconcileResult) {
-	if len(r.rescheduleAt) == 0 {
+// createFollowups makes one delayed evaluation per window of allocations
+// that need one later (failed ones whose reschedule delay has not passed,
+// unknown ones whose lost_after has not), and marks them with its ID so
+// later evaluations do not make another.
+func (r *reconciler) createFollowups(res *reconcileResult, later []rescheduleLater, trigger string) {
+	if len(later) == 0 {
 		return
 	}
-	later := r.rescheduleAt
 	sort.SliceStable(later, func(i, j int) bool { return later[i].at.Before(later[j].at) })
 	for start := 0; start < len(later); {
 		end := start
@@ -464,7 +497,7 @@ func (r *reconciler) createFollowups(res *reconcileResult) {
 			Namespace:    r.eval.Namespace,
 			Priority:     r.eval.Priority,
 			Type:         r.eval.Type,
-			TriggeredBy:  structs.EvalTriggerRetryFailedAlloc,
+			TriggeredBy:  trigger,
 			JobID:        r.eval.JobID,
 			Status:       structs.EvalStatusPending,
 			WaitUntil:    later[end].at,
@@ -479,6 +512,11 @@ func (r *reconciler) createFollowups(res *reconcileResult) {
 		for _, l := range later[start : end+1] {
 			u := *l.alloc
 			u.FollowupEvalID = ev.ID
+			if u.ClientStatus == structs.AllocClientStatusUnknown {
+				// Left empty, the store keeps the client status it
+				// holds: the client may have reported meanwhile.
+				u.ClientStatus = ""
+			}
 			res.attributeUpdates = append(res.attributeUpdates, &u)
 		}
 		start = end + 1

@@ -70,7 +70,10 @@ func (r *reconciler) destructiveLimit(tg *structs.TaskGroup, allocs []*structs.A
 }
 
 // finishDeployment creates the deployment the reconciler asked for, or
-// counts this evaluation's placements into the current one.
+// puts the current one in the plan for this evaluation's placements to
+// join. It does not count them: a placement may still fail here or be
+// rejected by the plan applier, so the state store counts PlacedAllocs
+// from the allocations it writes.
 func (r *reconciler) finishDeployment(res *reconcileResult) {
 	placed := map[string]int{}
 	for _, p := range res.place {
@@ -86,13 +89,10 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 		if d.TaskGroups == nil {
 			d.TaskGroups = map[string]*structs.DeploymentState{}
 		}
-		for name, n := range placed {
-			st := d.TaskGroups[name]
-			if st == nil {
-				st = &structs.DeploymentState{}
-				d.TaskGroups[name] = st
+		for name := range placed {
+			if d.TaskGroups[name] == nil {
+				d.TaskGroups[name] = &structs.DeploymentState{}
 			}
-			st.PlacedAllocs += n
 		}
 		d.ModifyTime = r.now.UnixNano()
 		res.deployment = d
@@ -125,7 +125,6 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 			AutoPromote:      tg.Update.AutoPromote,
 			ProgressDeadline: tg.Update.ProgressDeadline,
 			DesiredTotal:     tg.Count,
-			PlacedAllocs:     placed[tg.Name],
 		}
 		if tg.Update.ProgressDeadline > 0 {
 			st.RequireProgressBy = r.now.Add(tg.Update.ProgressDeadline)

@@ -168,6 +168,7 @@ func (s *GenericScheduler) placeAll(ctx *evalContext, job *structs.Job, res *rec
 		deploymentID = res.deployment.ID
 	}
 	failed := map[string]*structs.AllocMetric{}
+	ready := readyByID(nodes)
 	for _, p := range res.place {
 		if m, ok := failed[p.tg.Name]; ok {
 			m.CoalescedFailures++
@@ -176,7 +177,10 @@ func (s *GenericScheduler) placeAll(ctx *evalContext, job *structs.Job, res *rec
 			continue
 		}
 		ctx.resetMetrics()
-		option := st.Select(p.tg, penaltyNodes(p))
+		option := s.stickySelect(ctx, job, p, ready) // sticky.go
+		if option == nil {
+			option = st.Select(p.tg, penaltyNodes(p))
+		}
 		ctx.metrics.NodesAvailable = byDC
 		ctx.metrics.NodesInPool = inPool
 		if option == nil {
@@ -199,6 +203,12 @@ func (s *GenericScheduler) placeAll(ctx *evalContext, job *structs.Job, res *rec
 		ctx.appendPlacement(a, option.node)
 	}
 	if len(failed) > 0 {
+		explainFailures(failed, func(name string) *groupInfo {
+			if tg := job.LookupTaskGroup(name); tg != nil {
+				return st.group(tg)
+			}
+			return nil
+		}, nodes)
 		s.outcome.failedTGAllocs = failed
 		s.outcome.classElig, s.outcome.escaped = st.classEligibility()
 	}

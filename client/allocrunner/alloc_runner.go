@@ -40,6 +40,10 @@ type AllocRunner struct {
 	shutdownOnce sync.Once
 	waitCh       chan struct{} // closed when Run returned
 	destroyOnce  sync.Once
+	// skipDelayCh is closed when the allocation is destroyed, to cut
+	// short a group shutdown_delay being waited.
+	skipDelayCh   chan struct{}
+	skipDelayOnce sync.Once
 
 	mu sync.Mutex // guards the fields below
 	// alloc is the newest server version of the allocation.
@@ -90,18 +94,19 @@ func New(cfg *Config) (*AllocRunner, error) {
 		c.Rand = rand.New(rand.NewSource(c.Clock.Now().UnixNano()))
 	}
 	ar := &AllocRunner{
-		cfg:        c,
-		logger:     c.Logger.Named("alloc_runner").With("alloc_id", alloc.ID),
-		clock:      c.Clock,
-		allocDir:   allocdir.New(c.AllocRoot, alloc.ID),
-		group:      group,
-		tasks:      map[string]*taskrunner.TaskRunner{},
-		updateCh:   make(chan struct{}, 1),
-		healthCh:   make(chan struct{}, 1),
-		shutdownCh: make(chan struct{}),
-		waitCh:     make(chan struct{}),
-		alloc:      alloc,
-		started:    map[string]bool{},
+		cfg:         c,
+		logger:      c.Logger.Named("alloc_runner").With("alloc_id", alloc.ID),
+		clock:       c.Clock,
+		allocDir:    allocdir.New(c.AllocRoot, alloc.ID),
+		group:       group,
+		tasks:       map[string]*taskrunner.TaskRunner{},
+		updateCh:    make(chan struct{}, 1),
+		healthCh:    make(chan struct{}, 1),
+		shutdownCh:  make(chan struct{}),
+		waitCh:      make(chan struct{}),
+		alloc:       alloc,
+		skipDelayCh: make(chan struct{}),
+		started:     map[string]bool{},
 	}
 	for _, task := range group.Tasks {
 		tr, err := taskrunner.New(&taskrunner.Config{

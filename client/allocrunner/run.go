@@ -119,9 +119,13 @@ func (ar *AllocRunner) killTask(name string, reason *structs.TaskEvent) {
 }
 
 // kill stops the allocation: after the group's shutdown_delay the leader
-// is killed first, then the others together. Poststop tasks run
-// afterwards, unless destroy is set, when they are killed too (and there
-// is no shutdown delay). It returns once the killed tasks are dead.
+// is killed first, then the others together, each waiting its own
+// shutdown_delay before its kill signal (the order Nomad documents: the
+// group's delay first, then the task's). Poststop tasks run afterwards,
+// unless destroy is set, when they are killed too and no shutdown delay,
+// the group's or a task's, is waited; a destroy also cuts short the
+// delays a stop is already waiting. It returns once the killed tasks are
+// dead.
 func (ar *AllocRunner) kill(destroy bool) {
 	ar.mu.Lock()
 	already := ar.killing
@@ -130,12 +134,29 @@ func (ar *AllocRunner) kill(destroy bool) {
 		ar.destroying = true
 	}
 	ar.mu.Unlock()
+	if destroy {
+		ar.skipDelayOnce.Do(func() { close(ar.skipDelayCh) })
+		for _, n := range ar.names {
+			ar.tasks[n].SkipShutdownDelay()
+		}
+	}
 	ar.taskStateChanged()
 
 	if !destroy && !already && ar.group.ShutdownDelay != nil && *ar.group.ShutdownDelay > 0 {
-		ch, stopTimer := ar.clock.NewTimer(*ar.group.ShutdownDelay)
+		d := *ar.group.ShutdownDelay
+		ar.logger.Debug("waiting for the group's shutdown_delay before killing the tasks", "shutdown_delay", d)
+		// The timer is armed before the events are recorded, so that
+		// whoever sees an event may count on the timer.
+		ch, stopTimer := ar.clock.NewTimer(d)
+		for _, n := range ar.names {
+			if tr := ar.tasks[n]; tr.TaskState().State == structs.TaskStateRunning {
+				tr.EmitEvent(taskrunner.ShutdownDelayEvent(d, "group"))
+			}
+		}
 		select {
 		case <-ch:
+		case <-ar.skipDelayCh:
+			stopTimer()
 		case <-ar.shutdownCh:
 			stopTimer()
 			return

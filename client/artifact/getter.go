@@ -122,7 +122,13 @@ func (g *Getter) get(ctx context.Context, art *structs.TaskArtifact, src string,
 	if max <= 0 {
 		max = DefaultMaxBytes
 	}
-	w := &writer{root: realTask, remaining: max}
+	// A destination led out of the task directory ("../alloc/data") is
+	// confined to the allocation directory instead, which holds it.
+	root := realTask
+	if !within(realTask, dest) {
+		root = filepath.Dir(realTask)
+	}
+	w := &writer{root: root, remaining: max}
 
 	// Fetch into a hidden temporary file in the task directory: it is on
 	// the same file system as the destination, so a plain file is renamed
@@ -159,23 +165,29 @@ func (g *Getter) get(ctx context.Context, art *structs.TaskArtifact, src string,
 	}
 }
 
-// destination resolves the artifact's destination inside the task
-// directory. An absolute destination is accepted when it lies inside the
-// task directory (an interpolated ${NOMAD_TASK_DIR} with no file system
-// isolation).
+// destination resolves the artifact's destination inside the allocation
+// directory: relative to the task directory, and, as in Nomad, possibly
+// leading out of it into the allocation directory ("../alloc/data"). An
+// absolute destination is accepted when it lies inside the allocation
+// directory (an interpolated ${NOMAD_TASK_DIR} or ${NOMAD_ALLOC_DIR} with
+// no file system isolation).
 func destination(realTask, taskDir, rel string) (string, error) {
 	if rel == "" {
 		rel = DefaultDest
 	}
 	if filepath.IsAbs(rel) {
 		for _, base := range []string{filepath.Clean(taskDir), realTask} {
-			if r, err := filepath.Rel(base, filepath.Clean(rel)); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			inAlloc, err := filepath.Rel(filepath.Dir(base), filepath.Clean(rel))
+			if err != nil || inAlloc == ".." || strings.HasPrefix(inAlloc, ".."+string(filepath.Separator)) {
+				continue
+			}
+			if r, err := filepath.Rel(base, filepath.Clean(rel)); err == nil {
 				rel = r
 				break
 			}
 		}
 	}
-	dest, err := allocdir.SecureJoin(realTask, rel)
+	dest, err := allocdir.SecureJoinTask(realTask, rel)
 	if err != nil {
 		return "", fmt.Errorf("destination %q: %w", rel, err)
 	}

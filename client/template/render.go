@@ -64,7 +64,8 @@ func Render(t *structs.Template, taskDir string, env map[string]string) (envvars
 			return nil, err
 		}
 	}
-	dest, err := allocdir.SecureJoin(taskDir, t.DestPath)
+	// A destination may lead into the allocation directory ("../alloc/x").
+	dest, err := allocdir.SecureJoinTask(taskDir, t.DestPath)
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}

@@ -152,7 +152,9 @@ func TestRenderConfinesPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tmpl := range []*structs.Template{
-		{EmbeddedTmpl: "x", DestPath: "../escape"},
+		// "../x" is in the allocation directory, which is allowed
+		// (TestRenderIntoTheAllocationDirectory); one more level is not.
+		{EmbeddedTmpl: "x", DestPath: "../../escape"},
 		{EmbeddedTmpl: "x", DestPath: "/etc/x"},
 		{EmbeddedTmpl: "x", DestPath: "local/out/x"},
 		{SourcePath: "local/out/secret", DestPath: "local/x"},
@@ -203,5 +205,26 @@ func TestRenderRefusesBadBlocks(t *testing.T) {
 		if _, err := Render(tmpl, dir, nil); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%+v: err = %v, want ErrInvalid", tmpl, err)
 		}
+	}
+}
+
+// TestRenderIntoTheAllocationDirectory: as in Nomad, a destination may
+// lead from the task directory into the allocation directory the tasks
+// share; leaving the allocation directory is refused.
+func TestRenderIntoTheAllocationDirectory(t *testing.T) {
+	dir := taskDir(t)
+	shared := filepath.Join(filepath.Dir(dir), "alloc")
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Render(&structs.Template{EmbeddedTmpl: "shared", DestPath: "../alloc/app.conf"}, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(shared, "app.conf")); got != "shared" {
+		t.Fatalf("rendered %q", got)
+	}
+	_, err := Render(&structs.Template{EmbeddedTmpl: "x", DestPath: "../../escaped"}, dir, nil)
+	if !errors.Is(err, allocdir.ErrEscapes) {
+		t.Fatalf("escaping destination: %v", err)
 	}
 }

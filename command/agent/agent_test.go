@@ -130,7 +130,7 @@ func TestAgent_DevRegisterAndReadJob(t *testing.T) {
 	bad := testJob("bad")
 	bad["TaskGroups"].([]map[string]interface{})[0]["Count"] = -1
 	code, body = httpDo(t, "PUT", base+"/v1/jobs", map[string]interface{}{"Job": bad})
-	if code != 400 || !strings.Contains(string(body), "TaskGroups[0].Count") {
+	if code != 400 || !strings.Contains(string(body), `group "web" > count`) {
 		t.Fatalf("invalid job: %d %s", code, body)
 	}
 

@@ -106,6 +106,7 @@ func newHTTPServer(b backend, cfg *Config, m *metricsSinks, logger hclog.Logger)
 	s.registerRegionRoutes()
 	s.registerOperatorRoutes()
 	s.registerMetricsRoutes()
+	s.registerScalingRoutes()
 	if cfg != nil && (cfg.EnableDebug || cfg.DevMode) {
 		s.registerDebugRoutes()
 	}

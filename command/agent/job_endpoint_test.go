@@ -58,7 +58,7 @@ func TestJobs_RegisterValidation(t *testing.T) {
 	bad["TaskGroups"].([]map[string]interface{})[0]["Count"] = -1
 	bad["Type"] = "nope"
 	r := a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": bad})
-	r.expect(t, 400, "validation error", "TaskGroups[0].Count")
+	r.expect(t, 400, "validation error", `group "web" > count`)
 }
 
 func TestJobs_EnforceIndexConflictIs409(t *testing.T) {

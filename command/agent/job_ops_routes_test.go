@@ -90,7 +90,7 @@ func TestJobOps_PlanAndVersionDiffs(t *testing.T) {
 		expect(t, 400, `Job.ID: "api" does not match the job ID "web" in the path`)
 	bad := testJob("web")
 	bad["TaskGroups"].([]map[string]interface{})[0]["Count"] = -2
-	a.do(t, "PUT", "/v1/job/web/plan", map[string]interface{}{"Job": bad}).expect(t, 400, "TaskGroups[0].Count")
+	a.do(t, "PUT", "/v1/job/web/plan", map[string]interface{}{"Job": bad}).expect(t, 400, `group "web" > count`)
 	a.do(t, "GET", "/v1/job/web/plan", nil).expect(t, 405, "allowed: POST, PUT")
 
 	a.do(t, "PUT", "/v1/jobs", map[string]interface{}{"Job": job}).expect(t, 200)
@@ -210,7 +210,7 @@ func TestJobOps_Validate(t *testing.T) {
 	bad["Type"] = "nope"
 	bad["TaskGroups"].([]map[string]interface{})[0]["Count"] = -1
 	r := a.do(t, "PUT", "/v1/validate/job", map[string]interface{}{"Job": bad})
-	r.expect(t, 200, `"TaskGroups[0].Count: must be 0 or more, got -1"`, `Type: unknown type \"nope\"`)
+	r.expect(t, 200, `"group \"web\" \u003e count: must be 0 or more, got -1"`, `type: unknown type \"nope\"`)
 	var out structs.JobValidateResponse
 	r.decode(t, &out)
 	if len(out.ValidationErrors) != 2 || !strings.Contains(out.Error, "\n") {

@@ -44,10 +44,40 @@ func (s *HTTPServer) jobsParse(w http.ResponseWriter, r *http.Request) (interfac
 		// caller's to fix.
 		return nil, badRequest("%s", err.Error())
 	}
+	// The body stays the job, as Nomad answers, so the warnings travel
+	// in headers: the job's own warnings, the same list validate, plan
+	// and register give, computed on its canonical form, and then the
+	// first line of each of the parser's.
+	canonical, err := canonicalJob(res.Job)
+	if err != nil {
+		return nil, err
+	}
+	setWarningHeaders(w, canonical.Warnings(), res.Warnings)
 	if !body.Canonicalize {
 		return res.Job, nil
 	}
-	return canonicalJob(res.Job)
+	return canonical, nil
+}
+
+// WarningHeader is the response header of POST /v1/jobs/parse that carries
+// one warning per value (api.WarningHeader on the client's side).
+const WarningHeader = "X-Nomadish-Warning"
+
+// setWarningHeaders adds each line of jobWarnings, then the first line
+// of each parser warning, as a WarningHeader value. A header value cannot
+// hold a line break, so nothing else of a multi-line warning is sent.
+func setWarningHeaders(w http.ResponseWriter, jobWarnings string, parserWarnings []string) {
+	for _, line := range strings.Split(jobWarnings, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			w.Header().Add(WarningHeader, line)
+		}
+	}
+	for _, pw := range parserWarnings {
+		first, _, _ := strings.Cut(pw, "\n")
+		if first = strings.TrimSpace(first); first != "" {
+			w.Header().Add(WarningHeader, "* "+first)
+		}
+	}
 }
 
 // canonicalJob carries a parsed job over to the server's job type, which

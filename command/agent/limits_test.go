@@ -80,10 +80,10 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 		for _, n := range []int64{2147483648, 9223372036854775807} {
 			job := testJob("big")
 			job["TaskGroups"].([]map[string]interface{})[0]["Count"] = n
-			want := fmt.Sprintf("TaskGroups[0].Count: must be at most 100000 (the server's job_max_group_count), got %d", n)
-			la.send(t, "PUT", "/v1/jobs", jobBody(t, job), 400, want)
-			la.send(t, "PUT", "/v1/job/big/plan", jobBody(t, job), 400, want)
-			la.send(t, "PUT", "/v1/validate/job", jobBody(t, job), 200, want)
+			want := fmt.Sprintf("count: must be at most 100000 (the server's job_max_group_count), got %d", n)
+			la.send(t, "PUT", "/v1/jobs", jobBody(t, job), 400, `group "web" > `+want)
+			la.send(t, "PUT", "/v1/job/big/plan", jobBody(t, job), 400, `group "web" > `+want)
+			la.send(t, "PUT", "/v1/validate/job", jobBody(t, job), 200, `group \"web\" \u003e `+want)
 		}
 		job := testJob("wide")
 		groups := job["TaskGroups"].([]map[string]interface{})
@@ -110,10 +110,10 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 		// Within it but past the Config bound: refused by Validate with
 		// the field path, before the deep copy of plan and validate.
 		body := withConfig(t, "deep", nestedJSON(structs.MaxConfigDepth+1))
-		want := "TaskGroups[0].Tasks[0].Config: nested deeper than 32 levels (at Config.a.a"
-		la.send(t, "PUT", "/v1/jobs", body, 400, want)
-		la.send(t, "PUT", "/v1/job/deep/plan", body, 400, want)
-		la.send(t, "PUT", "/v1/validate/job", body, 200, want)
+		want := "config: nested deeper than 32 levels (at config.a.a"
+		la.send(t, "PUT", "/v1/jobs", body, 400, `group "web" > task "server" > `+want)
+		la.send(t, "PUT", "/v1/job/deep/plan", body, 400, `group "web" > task "server" > `+want)
+		la.send(t, "PUT", "/v1/validate/job", body, 200, `group \"web\" \u003e task \"server\" \u003e `+want)
 		// At the bound: accepted, stored and read back.
 		body = withConfig(t, "deep", nestedJSON(structs.MaxConfigDepth))
 		la.send(t, "PUT", "/v1/validate/job", body, 200, `"ValidationErrors":[]`)
@@ -125,13 +125,13 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 
 	t.Run("nulls in lists", func(t *testing.T) {
 		cases := []struct{ from, to, want string }{
-			{`"TaskGroups":[{`, `"TaskGroups":[null,{`, `TaskGroups[0]: null; want a task group object`},
-			{`"Tasks":[{`, `"Tasks":[null,{`, `TaskGroups[0].Tasks[0]: null; want a task object`},
+			{`"TaskGroups":[{`, `"TaskGroups":[null,{`, `group[0]: null; want a task group object`},
+			{`"Tasks":[{`, `"Tasks":[null,{`, `group "web" > task[0]: null; want a task object`},
 			{`"Name":"web",`, `"Name":"web","Constraints":[null],"Networks":[null],"Services":[null],"Volumes":{"v":null},`,
-				`TaskGroups[0].Constraints[0]: null`},
+				`group "web" > constraint[0]: null`},
 			{`"Driver":"mock"`, `"Driver":"mock","Templates":[null],"Artifacts":[null],"VolumeMounts":[null],"Services":[{"Name":"s","Checks":[null]}]`,
-				`TaskGroups[0].Tasks[0].Services[0].Checks[0]: null`},
-			{`"ID":"nulls",`, `"ID":"nulls","Constraints":[null],"Affinities":[null],"Spreads":[null],`, `Spreads[0]: null; want a spread object`},
+				`group "web" > task "server" > service[0] > check[0]: null`},
+			{`"ID":"nulls",`, `"ID":"nulls","Constraints":[null],"Affinities":[null],"Spreads":[null],`, `spread[0]: null; want a spread object`},
 		}
 		for _, tc := range cases {
 			body := strings.Replace(jobBody(t, testJob("nulls")), tc.from, tc.to, 1)
@@ -141,7 +141,7 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 			la.send(t, "PUT", "/v1/jobs", body, 400, tc.want)
 			la.send(t, "POST", "/v1/job/nulls", body, 400, tc.want)
 			la.send(t, "PUT", "/v1/job/nulls/plan", body, 400, tc.want)
-			la.send(t, "PUT", "/v1/validate/job", body, 200, tc.want)
+			la.send(t, "PUT", "/v1/validate/job", body, 200, jsonText(t, tc.want))
 		}
 	})
 
@@ -167,4 +167,14 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 		la.send(t, "PUT", "/v1/jobs", b.String(), 400,
 			fmt.Sprintf("request body holds more than %d array elements and object members", MaxJSONEntries))
 	})
+}
+
+// jsonText is s as it appears inside a JSON string of a response body.
+func jsonText(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b[1 : len(b)-1])
 }

@@ -60,7 +60,23 @@ type taskConfig struct {
 	Auth             *authConfig   `json:"auth"`
 	Logging          *logging      `json:"logging"`
 	Mounts           []mountConfig `json:"mount"`
+	MountsList       []mountConfig `json:"mounts"` // Nomad's deprecated list form of mount
 	Healthchecks     *healthchecks `json:"healthchecks"`
+	Devices          []device      `json:"devices"`
+	StorageOpt       stringMap     `json:"storage_opt"`
+	StorageOptBlock  stringMap     `json:"storage_opt_block"`
+	CpusetCpus       string        `json:"cpuset_cpus"`
+	GroupAdd         []string      `json:"group_add"`
+	OomScoreAdj      int           `json:"oom_score_adj"`
+	Runtime          string        `json:"runtime"`
+	UTSMode          string        `json:"uts_mode"`
+	CgroupNS         string        `json:"cgroupns"`
+	IPv4Address      string        `json:"ipv4_address"`
+	IPv6Address      string        `json:"ipv6_address"`
+	// Accepted for Nomad's job files, not applied: see ignoredOptions.
+	MacAddress           string `json:"mac_address"`
+	AdvertiseIPv6Address bool   `json:"advertise_ipv6_address"`
+	Isolation            string `json:"isolation"`
 
 	pullTimeout time.Duration // parsed ImagePullTimeout; 0 is the default
 }
@@ -72,16 +88,112 @@ type authConfig struct {
 	ServerAddress string `json:"server_address"`
 }
 
+// logging is the container's log driver. Nomad's job JSON gives config as
+// a list of objects (its block form) and calls type "driver" in old files.
 type logging struct {
-	Type   string            `json:"type"`
-	Config map[string]string `json:"config"`
+	Type        string    `json:"type"`
+	Driver      string    `json:"driver"`
+	Config      stringMap `json:"config"`
+	ConfigBlock stringMap `json:"config_block"`
+}
+
+func (l *logging) UnmarshalJSON(b []byte) error {
+	type plain logging
+	return onceObject(b, (*plain)(l))
+}
+
+func (a *authConfig) UnmarshalJSON(b []byte) error {
+	type plain authConfig
+	return onceObject(b, (*plain)(a))
+}
+
+func (h *healthchecks) UnmarshalJSON(b []byte) error {
+	type plain healthchecks
+	return onceObject(b, (*plain)(h))
 }
 
 type mountConfig struct {
-	Type     string `json:"type"`
-	Target   string `json:"target"`
-	Source   string `json:"source"`
-	Readonly bool   `json:"readonly"`
+	Type          string         `json:"type"`
+	Target        string         `json:"target"`
+	Source        string         `json:"source"`
+	Readonly      bool           `json:"readonly"`
+	BindOptions   *bindOptions   `json:"bind_options"`
+	TmpfsOptions  *tmpfsOptions  `json:"tmpfs_options"`
+	VolumeOptions *volumeOptions `json:"volume_options"`
+}
+
+// The option blocks of a mount arrive as an object, or as a list of one
+// object in Nomad's job JSON; onceObject takes either.
+type bindOptions struct {
+	Propagation string `json:"propagation"`
+}
+
+func (o *bindOptions) UnmarshalJSON(b []byte) error {
+	type plain bindOptions
+	return onceObject(b, (*plain)(o))
+}
+
+type tmpfsOptions struct {
+	Size int64  `json:"size"` // bytes
+	Mode uint32 `json:"mode"`
+}
+
+func (o *tmpfsOptions) UnmarshalJSON(b []byte) error {
+	type plain tmpfsOptions
+	return onceObject(b, (*plain)(o))
+}
+
+type volumeOptions struct {
+	NoCopy       bool          `json:"no_copy"`
+	Labels       stringMap     `json:"labels"`
+	LabelsBlock  stringMap     `json:"labels_block"`
+	DriverConfig *volumeDriver `json:"driver_config"`
+}
+
+func (o *volumeOptions) UnmarshalJSON(b []byte) error {
+	type plain volumeOptions
+	return onceObject(b, (*plain)(o))
+}
+
+type volumeDriver struct {
+	Name         string    `json:"name"`
+	Options      stringMap `json:"options"`
+	OptionsBlock stringMap `json:"options_block"`
+}
+
+func (o *volumeDriver) UnmarshalJSON(b []byte) error {
+	type plain volumeDriver
+	return onceObject(b, (*plain)(o))
+}
+
+// device is a host device given to the container.
+type device struct {
+	HostPath          string `json:"host_path"`
+	ContainerPath     string `json:"container_path"`
+	CgroupPermissions string `json:"cgroup_permissions"`
+}
+
+// onceObject decodes an object, or a list holding at most one, into v,
+// refusing unknown keys.
+func onceObject(b []byte, v any) error {
+	s := bytes.TrimSpace(b)
+	if len(s) > 0 && s[0] == '[' {
+		var list []json.RawMessage
+		if err := json.Unmarshal(s, &list); err != nil {
+			return err
+		}
+		switch len(list) {
+		case 0:
+			return nil
+		case 1:
+			s = list[0]
+		default:
+			return fmt.Errorf("want one block, got %d", len(list))
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(s))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 type healthchecks struct {
@@ -93,7 +205,7 @@ type healthchecks struct {
 const defaultPullTimeout = 5 * time.Minute
 
 // taskConfigKeys are the options of a task's config block, for errors.
-const taskConfigKeys = "image, command, args, entrypoint, work_dir, ports, port_map, volumes, volume_driver, network_mode, network_aliases, hostname, dns_servers, dns_search_domains, dns_options, extra_hosts, labels, privileged, force_pull, image_pull_timeout, cpu_hard_limit, cpu_cfs_period, memory_hard_limit, shm_size, pids_limit, cap_add, cap_drop, security_opt, sysctl, ulimit, init, interactive, tty, ipc_mode, pid_mode, userns_mode, readonly_rootfs, load, auth_soft_fail, auth, logging, mount, healthchecks"
+const taskConfigKeys = "image, command, args, entrypoint, work_dir, ports, port_map, volumes, volume_driver, network_mode, network_aliases, hostname, dns_servers, dns_search_domains, dns_options, extra_hosts, labels, privileged, force_pull, image_pull_timeout, cpu_hard_limit, cpu_cfs_period, cpuset_cpus, memory_hard_limit, shm_size, pids_limit, cap_add, cap_drop, security_opt, sysctl, ulimit, storage_opt, devices, group_add, oom_score_adj, runtime, uts_mode, cgroupns, ipv4_address, ipv6_address, mac_address, advertise_ipv6_address, isolation, init, interactive, tty, ipc_mode, pid_mode, userns_mode, readonly_rootfs, load, auth_soft_fail, auth, logging { type, config }, mount { type, target, source, readonly, bind_options, tmpfs_options, volume_options }, mounts, healthchecks"
 
 func parseTaskConfig(b []byte) (*taskConfig, error) {
 	c := &taskConfig{}
@@ -111,7 +223,18 @@ func parseTaskConfig(b []byte) (*taskConfig, error) {
 	c.Sysctl = c.Sysctl.merge(c.SysctlBlock)
 	c.Ulimit = c.Ulimit.merge(c.UlimitBlock)
 	c.PortMap = c.PortMap.merge(c.PortMapBlock)
-	c.LabelsBlock, c.SysctlBlock, c.UlimitBlock, c.PortMapBlock = nil, nil, nil, nil
+	c.StorageOpt = c.StorageOpt.merge(c.StorageOptBlock)
+	c.LabelsBlock, c.SysctlBlock, c.UlimitBlock, c.PortMapBlock, c.StorageOptBlock = nil, nil, nil, nil, nil
+	if l := c.Logging; l != nil {
+		if l.Type == "" {
+			l.Type = l.Driver
+		}
+		l.Config, l.ConfigBlock = l.Config.merge(l.ConfigBlock), nil
+	}
+	c.Mounts, c.MountsList = append(c.Mounts, c.MountsList...), nil
+	if err := c.checkHostOptions(); err != nil {
+		return nil, err
+	}
 	if c.ImagePullTimeout != "" {
 		d, err := time.ParseDuration(c.ImagePullTimeout)
 		if err != nil || d <= 0 {
@@ -145,6 +268,9 @@ func parseTaskConfig(b []byte) (*taskConfig, error) {
 		}
 		if !strings.HasPrefix(m.Target, "/") {
 			return nil, fmt.Errorf("docker task config: mount[%d].target %q: want an absolute path in the container such as \"/data\"", i, m.Target)
+		}
+		if err := checkMountOptions(i, m); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
@@ -236,6 +362,7 @@ type pluginConfig struct {
 	Endpoint            string         `json:"endpoint"`
 	AllowPrivileged     bool           `json:"allow_privileged"`
 	AllowCaps           []string       `json:"allow_caps"`
+	AllowRuntimes       []string       `json:"allow_runtimes"`
 	Volumes             *volumesConfig `json:"volumes"`
 	GC                  *gcConfig      `json:"gc"`
 	PullActivityTimeout string         `json:"pull_activity_timeout"`
@@ -258,7 +385,7 @@ type gcConfig struct {
 }
 
 // pluginConfigKeys are the options of the plugin config block, for errors.
-const pluginConfigKeys = "endpoint, allow_privileged, allow_caps, volumes { enabled }, gc { image, image_delay, container }, pull_activity_timeout"
+const pluginConfigKeys = "endpoint, allow_privileged, allow_caps, allow_runtimes, volumes { enabled }, gc { image, image_delay, container }, pull_activity_timeout"
 
 func parsePluginConfig(b []byte) (*pluginConfig, error) {
 	c := &pluginConfig{}
@@ -300,6 +427,36 @@ func parsePluginConfig(b []byte) (*pluginConfig, error) {
 		c.pullIdle = d
 	}
 	return c, nil
+}
+
+// defaultAllowRuntimes are the OCI runtimes a task's runtime option may
+// name when the plugin config has no allow_runtimes, as in Nomad.
+var defaultAllowRuntimes = []string{"runc", "nvidia"}
+
+func (c *pluginConfig) allowedRuntimes() []string {
+	if c.AllowRuntimes == nil {
+		return defaultAllowRuntimes
+	}
+	return c.AllowRuntimes
+}
+
+// runtimeAllowed says whether a task may run under the OCI runtime r.
+func (c *pluginConfig) runtimeAllowed(r string) bool {
+	for _, a := range c.allowedRuntimes() {
+		if a == r {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteAll is ["a", "b"] for messages.
+func quoteAll(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 // volumesEnabled says whether tasks may bind host paths.

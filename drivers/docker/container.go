@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -143,6 +144,30 @@ func createOptions(cfg *plugin.TaskConfig, conf *taskConfig, pconf *pluginConfig
 		Resources:      resources(cfg.Resources, conf),
 	}
 	hc.Resources.Ulimits = ulimits
+	hc.Resources.CpusetCpus = conf.CpusetCpus
+	for _, d := range conf.Devices {
+		dm := container.DeviceMapping{PathOnHost: d.HostPath, PathInContainer: d.ContainerPath, CgroupPermissions: d.CgroupPermissions}
+		if dm.PathInContainer == "" {
+			dm.PathInContainer = d.HostPath
+		}
+		if dm.CgroupPermissions == "" {
+			dm.CgroupPermissions = "rwm"
+		}
+		hc.Resources.Devices = append(hc.Resources.Devices, dm)
+	}
+	if len(conf.StorageOpt) > 0 {
+		hc.StorageOpt = map[string]string(conf.StorageOpt)
+	}
+	hc.GroupAdd = conf.GroupAdd
+	hc.OomScoreAdj = conf.OomScoreAdj
+	hc.UTSMode = container.UTSMode(conf.UTSMode)
+	hc.CgroupnsMode = container.CgroupnsMode(conf.CgroupNS)
+	if conf.Runtime != "" {
+		if !pconf.runtimeAllowed(conf.Runtime) {
+			return none, fmt.Errorf("docker task config: runtime %q is refused: the docker plugin config's allow_runtimes is %s", conf.Runtime, quoteAll(pconf.allowedRuntimes()))
+		}
+		hc.Runtime = conf.Runtime
+	}
 	if conf.Init {
 		t := true
 		hc.Init = &t
@@ -151,13 +176,21 @@ func createOptions(cfg *plugin.TaskConfig, conf *taskConfig, pconf *pluginConfig
 		hc.LogConfig = container.LogConfig{Type: conf.Logging.Type, Config: conf.Logging.Config}
 	}
 	var nc *network.NetworkingConfig
-	if len(conf.NetworkAliases) > 0 {
+	if len(conf.NetworkAliases) > 0 || conf.IPv4Address != "" || conf.IPv6Address != "" {
 		if conf.NetworkMode == "" || conf.NetworkMode == "bridge" || conf.NetworkMode == "host" || conf.NetworkMode == "none" {
-			return none, fmt.Errorf("docker task config: network_aliases need network_mode to name a user-defined Docker network; got network_mode %q", conf.NetworkMode)
+			return none, fmt.Errorf("docker task config: network_aliases, ipv4_address and ipv6_address need network_mode to name a user-defined Docker network; got network_mode %q", conf.NetworkMode)
 		}
-		nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-			conf.NetworkMode: {Aliases: conf.NetworkAliases},
-		}}
+		ep := &network.EndpointSettings{Aliases: conf.NetworkAliases}
+		if conf.IPv4Address != "" || conf.IPv6Address != "" {
+			ep.IPAMConfig = &network.EndpointIPAMConfig{}
+			if conf.IPv4Address != "" {
+				ep.IPAMConfig.IPv4Address = netip.MustParseAddr(conf.IPv4Address) // checked by parseTaskConfig
+			}
+			if conf.IPv6Address != "" {
+				ep.IPAMConfig.IPv6Address = netip.MustParseAddr(conf.IPv6Address)
+			}
+		}
+		nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{conf.NetworkMode: ep}}
 	}
 	return client.ContainerCreateOptions{
 		Config:           cc,
@@ -354,6 +387,18 @@ func mounts(cfg *plugin.TaskConfig, conf *taskConfig, pconf *pluginConfig) ([]mo
 		case "tmpfs":
 			if m.Source != "" {
 				return nil, fmt.Errorf("docker task config: %s.source must be empty for a tmpfs mount", where)
+			}
+		}
+		if o := m.BindOptions; o != nil && o.Propagation != "" {
+			mm.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(o.Propagation)}
+		}
+		if o := m.TmpfsOptions; o != nil {
+			mm.TmpfsOptions = &mount.TmpfsOptions{SizeBytes: o.Size, Mode: os.FileMode(o.Mode)}
+		}
+		if o := m.VolumeOptions; o != nil {
+			mm.VolumeOptions = &mount.VolumeOptions{NoCopy: o.NoCopy, Labels: map[string]string(o.Labels)}
+			if d := o.DriverConfig; d != nil {
+				mm.VolumeOptions.DriverConfig = &mount.Driver{Name: d.Name, Options: map[string]string(d.Options)}
 			}
 		}
 		out = append(out, mm)

@@ -102,13 +102,7 @@ func (d *Driver) PluginInfo(context.Context) (*plugin.PluginInfo, error) {
 // attribute blocks), which jobspec decodes itself; the driver still reads
 // their keys.
 func (d *Driver) ConfigSchema(context.Context) (*plugin.ConfigSchema, error) {
-	wire := hcldec.ObjectSpec{}
-	for k, v := range ConfigSpec.(hcldec.ObjectSpec) {
-		if _, ok := v.(*hcldec.BlockAttrsSpec); !ok {
-			wire[k] = v
-		}
-	}
-	task, err := plugin.SchemaFromSpec(wire)
+	task, err := plugin.SchemaFromSpec(wireSpec(ConfigSpec.(hcldec.ObjectSpec)))
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +111,31 @@ func (d *Driver) ConfigSchema(context.Context) (*plugin.ConfigSchema, error) {
 		return nil, err
 	}
 	return &plugin.ConfigSchema{Plugin: pl, Task: task}, nil
+}
+
+// wireSpec is obj without its block forms (BlockAttrsSpec), at any depth.
+func wireSpec(obj hcldec.ObjectSpec) hcldec.ObjectSpec {
+	out := hcldec.ObjectSpec{}
+	for k, v := range obj {
+		switch s := v.(type) {
+		case *hcldec.BlockAttrsSpec:
+			continue
+		case *hcldec.BlockSpec:
+			if nested, ok := s.Nested.(hcldec.ObjectSpec); ok {
+				c := *s
+				c.Nested = wireSpec(nested)
+				v = &c
+			}
+		case *hcldec.BlockListSpec:
+			if nested, ok := s.Nested.(hcldec.ObjectSpec); ok {
+				c := *s
+				c.Nested = wireSpec(nested)
+				v = &c
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // SetConfig takes the plugin config and makes the engine client. It does

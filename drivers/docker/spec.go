@@ -74,17 +74,58 @@ var ConfigSpec hcldec.Spec = hcldec.ObjectSpec{
 		"server_address": configspec.Attr("server_address", cty.String),
 	}),
 	"logging": configspec.Block("logging", hcldec.ObjectSpec{
-		"type":   configspec.Attr("type", cty.String),
-		"config": configspec.Attr("config", cty.Map(cty.String)),
+		"type":                 configspec.Attr("type", cty.String),
+		"driver":               configspec.Attr("driver", cty.String), // Nomad's deprecated name of type
+		"config":               configspec.Attr("config", cty.Map(cty.String)),
+		"config" + blockSuffix: blockAttrs("config", cty.String),
 	}),
-	"mount": configspec.Blocks("mount", hcldec.ObjectSpec{
-		"type":     configspec.OneOf("type", "bind", "volume", "tmpfs"),
-		"target":   configspec.Required("target", cty.String),
-		"source":   configspec.Attr("source", cty.String),
-		"readonly": configspec.Attr("readonly", cty.Bool),
-	}),
+	"mount": configspec.Blocks("mount", mountSpec),
+	// mounts is Nomad's deprecated list form of mount blocks, objects of
+	// the same options; the driver checks them when the task starts.
+	"mounts": configspec.Attr("mounts", cty.DynamicPseudoType),
 	"healthchecks": configspec.Block("healthchecks", hcldec.ObjectSpec{
 		"disable": configspec.Attr("disable", cty.Bool),
+	}),
+	// devices are host devices given to the container:
+	// [{ host_path, container_path, cgroup_permissions }].
+	"devices":                   configspec.Attr("devices", cty.List(cty.Map(cty.String))),
+	"storage_opt":               configspec.Attr("storage_opt", cty.Map(cty.String)),
+	"storage_opt" + blockSuffix: blockAttrs("storage_opt", cty.String),
+	"cpuset_cpus":               configspec.Attr("cpuset_cpus", cty.String),
+	"group_add":                 configspec.Attr("group_add", stringList),
+	"oom_score_adj":             configspec.Attr("oom_score_adj", cty.Number),
+	"runtime":                   configspec.Attr("runtime", cty.String),
+	"uts_mode":                  configspec.Attr("uts_mode", cty.String),
+	"cgroupns":                  configspec.OneOf("cgroupns", "host", "private"),
+	"ipv4_address":              configspec.Attr("ipv4_address", cty.String),
+	"ipv6_address":              configspec.Attr("ipv6_address", cty.String),
+	"mac_address":               configspec.Attr("mac_address", cty.String),
+	"advertise_ipv6_address":    configspec.Attr("advertise_ipv6_address", cty.Bool),
+	"isolation":                 configspec.Attr("isolation", cty.String),
+}
+
+// mountSpec is one mount block, with Nomad's per-type option blocks.
+var mountSpec = hcldec.ObjectSpec{
+	"type":     configspec.OneOf("type", "bind", "volume", "tmpfs"),
+	"target":   configspec.Required("target", cty.String),
+	"source":   configspec.Attr("source", cty.String),
+	"readonly": configspec.Attr("readonly", cty.Bool),
+	"bind_options": configspec.Block("bind_options", hcldec.ObjectSpec{
+		"propagation": configspec.OneOf("propagation", "private", "rprivate", "shared", "rshared", "slave", "rslave"),
+	}),
+	"tmpfs_options": configspec.Block("tmpfs_options", hcldec.ObjectSpec{
+		"size": configspec.Attr("size", cty.Number), // bytes
+		"mode": configspec.Attr("mode", cty.Number), // permission bits, e.g. 0o1777 written 1023
+	}),
+	"volume_options": configspec.Block("volume_options", hcldec.ObjectSpec{
+		"no_copy":              configspec.Attr("no_copy", cty.Bool),
+		"labels":               configspec.Attr("labels", cty.Map(cty.String)),
+		"labels" + blockSuffix: blockAttrs("labels", cty.String),
+		"driver_config": configspec.Block("driver_config", hcldec.ObjectSpec{
+			"name":                  configspec.Attr("name", cty.String),
+			"options":               configspec.Attr("options", cty.Map(cty.String)),
+			"options" + blockSuffix: blockAttrs("options", cty.String),
+		}),
 	}),
 }
 
@@ -100,6 +141,9 @@ var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
 	// allow_caps are the capabilities a task may have after cap_add and
 	// cap_drop; by default the engine's default set.
 	"allow_caps": configspec.Attr("allow_caps", stringList),
+	// allow_runtimes are the OCI runtimes a task's runtime option may
+	// name; by default "runc" and "nvidia", as in Nomad.
+	"allow_runtimes": configspec.Attr("allow_runtimes", stringList),
 	// volumes { enabled } lets tasks bind host paths with volumes and
 	// mount blocks.
 	"volumes": configspec.Block("volumes", hcldec.ObjectSpec{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -34,6 +35,9 @@ func (d *Driver) StartTask(ctx context.Context, cfg *plugin.TaskConfig) (*plugin
 	opts, err := createOptions(cfg, conf, pconf)
 	if err != nil {
 		return nil, fmt.Errorf("start task %q: %w", cfg.ID, err)
+	}
+	if ignored := conf.ignoredOptions(); len(ignored) > 0 {
+		d.emit(cfg, "Docker options accepted but not applied: "+strings.Join(ignored, "; "), nil)
 	}
 	if err := d.clearStale(ctx, c, opts.Name, cfg.ID); err != nil {
 		return nil, fmt.Errorf("start task %q: %w", cfg.ID, err)

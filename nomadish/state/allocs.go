@@ -18,6 +18,7 @@ func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) er
 
 func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation) error {
 	changes := jobChanges{}
+	var placed placedAllocs
 	for _, alloc := range allocs {
 		raw, err := txn.First(tableAllocs, "id", alloc.ID)
 		if err != nil {
@@ -45,6 +46,7 @@ func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation)
 			if alloc.ClientStatus == "" {
 				alloc.ClientStatus = structs.AllocClientStatusPending
 			}
+			placed.alloc(alloc)
 		}
 		if alloc.Job == nil {
 			raw, err := txn.First(tableJobs, "id", alloc.Namespace, alloc.JobID)
@@ -63,6 +65,9 @@ func upsertAllocsTxn(txn *memdb.Txn, index uint64, allocs []*structs.Allocation)
 		changes.alloc(existing, alloc)
 	}
 	if err := changes.apply(txn, index); err != nil {
+		return err
+	}
+	if err := placed.apply(txn, index); err != nil {
 		return err
 	}
 	return setIndex(txn, index, tableAllocs)

@@ -108,8 +108,10 @@ func updateJobStabilityTxn(txn *memdb.Txn, index uint64, u *structs.JobStability
 // keepDeploymentProgress carries what the deployment watcher and the
 // deployment endpoints own over into a plan's copy of an existing
 // deployment (prev): the scheduler copies a deployment from its snapshot
-// to count its placements, and its copy must not undo a health count,
-// progress deadline or status written after that snapshot.
+// to attach its placements to, and its copy must not undo a health count,
+// placement count, progress deadline or status written after that
+// snapshot. PlacedAllocs is the store's own count of the allocations
+// written into the deployment (placedAllocs), so the stored one wins.
 func keepDeploymentProgress(prev, d *structs.Deployment) {
 	d.Status = prev.Status
 	d.StatusDescription = prev.StatusDescription
@@ -118,6 +120,7 @@ func keepDeploymentProgress(prev, d *structs.Deployment) {
 		if p == nil {
 			continue
 		}
+		st.PlacedAllocs = p.PlacedAllocs
 		st.HealthyAllocs = p.HealthyAllocs
 		st.UnhealthyAllocs = p.UnhealthyAllocs
 		if p.RequireProgressBy.After(st.RequireProgressBy) {

@@ -45,13 +45,17 @@ func TestDeploymentProgressKeepsWhatItDoesNotName(t *testing.T) {
 		t.Fatalf("eval not written: %v", err)
 	}
 
-	// A plan's copy taken before the progress keeps it.
+	// A plan's copy taken before the progress keeps it; the plan's one
+	// new allocation is counted by the store, whatever count the copy
+	// carries.
 	stale := &structs.Deployment{ID: "d1", Namespace: job.Namespace, JobID: job.ID, Status: structs.DeploymentStatusRunning,
-		TaskGroups: map[string]*structs.DeploymentState{"web": {DesiredTotal: 3, PlacedAllocs: 3}}}
+		TaskGroups: map[string]*structs.DeploymentState{"web": {DesiredTotal: 3, PlacedAllocs: 7}}}
 	must(t, s.UpdateDeploymentProgress(13, &structs.DeploymentProgressRequest{Deployments: []*structs.DeploymentProgress{
 		{DeploymentID: "d1", Status: structs.DeploymentStatusFailed, StatusDescription: structs.DeploymentDescFailedByUser},
 	}}))
-	must(t, s.UpsertPlanResults(14, &structs.ApplyPlanResultsRequest{Deployment: stale}))
+	placed := testAlloc(job, "a3", "n1")
+	placed.DeploymentID = "d1"
+	must(t, s.UpsertPlanResults(14, &structs.ApplyPlanResultsRequest{Deployment: stale, Allocs: []*structs.Allocation{placed}}))
 	d, err = s.DeploymentByID(nil, "d1")
 	must(t, err)
 	g = d.TaskGroups["web"]

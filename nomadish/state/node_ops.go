@@ -30,7 +30,7 @@ func (s *StateStore) UpdateNodeStatusLost(index uint64, nodeID, status string, u
 		if err := insertNodeTxn(txn, index, node, event); err != nil {
 			return err
 		}
-		if status != structs.NodeStatusDown {
+		if status != structs.NodeStatusDown && status != structs.NodeStatusDisconnected {
 			return nil
 		}
 		it, err := txn.Get(tableAllocs, "node", nodeID)
@@ -46,9 +46,17 @@ func (s *StateStore) UpdateNodeStatusLost(index uint64, nodeID, status string, u
 		changes := jobChanges{}
 		for _, a := range live {
 			c := *a
-			c.ClientStatus = structs.AllocClientStatusLost
-			c.ClientDescription = structs.AllocDescNodeDown
-			c.DesiredDescription = structs.AllocDescNodeDown
+			if status == structs.NodeStatusDisconnected {
+				// A disconnected node keeps the allocations of groups
+				// with lost_after as unknown (node_disconnect.go).
+				if !disconnectAlloc(&c, updatedAt) {
+					continue
+				}
+			} else {
+				c.ClientStatus = structs.AllocClientStatusLost
+				c.ClientDescription = structs.AllocDescNodeDown
+				c.DesiredDescription = structs.AllocDescNodeDown
+			}
 			c.ModifyIndex = index
 			c.ModifyTime = updatedAt * 1e9
 			if err := txn.Insert(tableAllocs, &c); err != nil {

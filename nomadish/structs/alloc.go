@@ -67,6 +67,11 @@ type Allocation struct {
 	// drainer marks allocations on draining nodes for migration in
 	// batches of the group's migrate.max_parallel.
 	DesiredTransition DesiredTransition
+
+	// AllocStates records the server's changes of the client status
+	// (alloc_disconnect.go): when the allocation became unknown because
+	// its client stopped heartbeating, and when it reconnected.
+	AllocStates []*AllocState `json:",omitempty"`
 }
 
 // DesiredTransition marks an allocation for a change the scheduler makes
@@ -127,6 +132,11 @@ type AllocMetric struct {
 	NodesAvailable     map[string]int
 	ClassFiltered      map[string]int
 	ConstraintFiltered map[string]int
+	// ConstraintDetails explains a ConstraintFiltered reason in a
+	// sentence, keyed by the same reason (e.g. which driver no node has).
+	// The scheduler computes it once per failed group; Nomad has no such
+	// field, and its clients ignore it.
+	ConstraintDetails  map[string]string
 	NodesExhausted     int
 	ClassExhausted     map[string]int
 	DimensionExhausted map[string]int

@@ -161,8 +161,15 @@ func (j *Job) TaskConfigTooDeep(limit int) (path string, depth int, found bool) 
 				return fmt.Sprintf("TaskGroups[%d].Tasks[%d].Config", gi, ti), d, true
 			}
 		}
+		// A scaling policy's opaque Policy sits two levels above a task's
+		// Config, so holding it to the same limit is on the safe side.
+		if tg.Scaling != nil && tg.Scaling.Policy != nil {
+			if d := ValueDepth(tg.Scaling.Policy, limit); d > limit {
+				return fmt.Sprintf("TaskGroups[%d].Scaling.Policy", gi), d, true
+			}
+		}
 	}
-	return "", 0, false
+	return j.blockDataTooDeep(limit) // the free-form data of job_blocks.go
 }
 
 // DeliveryProblem says why an allocation of job j could not be sent to

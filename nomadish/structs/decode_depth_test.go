@@ -187,13 +187,16 @@ func freeFormFields(t reflect.Type, path string, seen map[reflect.Type]bool, out
 	}
 }
 
-// checkPlanResults (in nomadish) walks only task Configs to prove that a
-// plan's entry decodes: that holds while they are the only free-form data
-// a plan carries. A new free-form field must be checked there too.
+// checkPlanResults (in nomadish) walks only task Configs and scaling
+// policies (Job.TaskConfigTooDeep) to prove that a plan's entry decodes:
+// that holds while they are the only free-form data a plan carries. A new
+// free-form field must be checked there too.
 func TestPlanResultsFreeFormFieldsAreTaskConfigs(t *testing.T) {
 	var got []string
 	freeFormFields(reflect.TypeOf(ApplyPlanResultsRequest{}), "", map[reflect.Type]bool{}, &got)
-	if strings.Join(got, ",") != "Task.Config[]" {
-		t.Fatalf("free-form fields in plan results: %v, want only [Task.Config[]]", got)
+	// The free-form data of job_blocks.go is walked by blockDataTooDeep.
+	want := "Task.Config[],ConsulConnect.Gateway[],ConsulUpstream.Config[],ConsulProxy.Config[],SidecarTask.Config[],Secret.Config[],ScalingPolicy.Policy[]"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("free-form fields in plan results: %v, want only %s", got, want)
 	}
 }

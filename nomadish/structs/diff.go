@@ -82,8 +82,9 @@ type ObjectDiff struct {
 
 // FieldDiff is one changed value. Name is the Go/JSON field name; map
 // entries are named "Meta[owner]", and a driver's free-form config is
-// flattened to "Config[ports][0]". Durations are shown in nanoseconds, as
-// the JSON API carries them.
+// flattened to "Config[ports][0]". Durations are shown as Go and Nomad
+// print them ("3m0s"), not in the nanoseconds the JSON API carries: a
+// diff is read by people, and time.ParseDuration reads the form back.
 type FieldDiff struct {
 	Type        string
 	Name        string
@@ -737,6 +738,9 @@ func isPrimitive(t reflect.Type) bool {
 func format(v reflect.Value) string {
 	if !v.IsValid() {
 		return ""
+	}
+	if v.Type() == durationType {
+		return time.Duration(v.Int()).String()
 	}
 	switch v.Kind() {
 	case reflect.String:

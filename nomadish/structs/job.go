@@ -52,8 +52,17 @@ type Job struct {
 	Periodic         *PeriodicConfig
 	ParameterizedJob *ParameterizedJobConfig
 	Dispatched       bool
-	Payload          []byte
-	Meta             map[string]string
+
+	// Reschedule and Migrate are job-wide defaults that Canonicalize
+	// merges, field by field, into every group that leaves them unset.
+	Reschedule *ReschedulePolicy `json:",omitempty"`
+	Migrate    *MigrateStrategy  `json:",omitempty"`
+
+	// UI and Multiregion are stored as given (job_blocks.go).
+	UI          *JobUIConfig `json:",omitempty"`
+	Multiregion *Multiregion `json:",omitempty"`
+	Payload     []byte
+	Meta        map[string]string
 
 	// Stop marks a job the user has stopped but not purged.
 	Stop bool
@@ -88,6 +97,21 @@ type TaskGroup struct {
 	Services         []*Service
 	Volumes          map[string]*VolumeRequest
 	ShutdownDelay    *time.Duration `json:",omitempty"`
+
+	// Disconnect says what happens to the group's allocations when their
+	// client stops heartbeating (job_disconnect.go). MaxClientDisconnect
+	// and StopAfterClientDisconnect are the older spellings of
+	// Disconnect.LostAfter and Disconnect.StopOnClientAfter.
+	Disconnect                *DisconnectStrategy `json:",omitempty"`
+	MaxClientDisconnect       *time.Duration      `json:",omitempty"`
+	StopAfterClientDisconnect *time.Duration      `json:",omitempty"`
+	PreventRescheduleOnLost   bool                `json:",omitempty"`
+
+	// Scaling bounds the group's Count (job_scaling.go).
+	Scaling *ScalingPolicy `json:",omitempty"`
+
+	// Consul is the group's consul block (job_blocks.go).
+	Consul *Consul `json:",omitempty"`
 }
 
 // Task is a single process (or container, or Wasm module) run by a driver.
@@ -111,6 +135,30 @@ type Task struct {
 	Leader        bool
 	RestartPolicy *RestartPolicy `json:",omitempty"`
 	VolumeMounts  []*VolumeMount
+
+	// ShutdownDelay is how long the client waits, once the task is told
+	// to stop, before it sends KillSignal (Nomad's task shutdown_delay).
+	ShutdownDelay time.Duration
+	// MaxRunDuration, when set, is a deadline: the client kills the task
+	// once this long has passed since it first started in its allocation
+	// (restarts do not reset it) and marks it failed, without a restart.
+	// It is a nomadish extension: Nomad's job specification has no such
+	// field.
+	MaxRunDuration *time.Duration `json:",omitempty"`
+
+	// The blocks below name features behind them (job_blocks.go); which
+	// of them nomadish acts on is listed in website/job-spec.md.
+	Kind            string                 `json:",omitempty"`
+	Vault           *Vault                 `json:",omitempty"`
+	Consul          *Consul                `json:",omitempty"`
+	Identity        *WorkloadIdentity      `json:",omitempty"`
+	Identities      []*WorkloadIdentity    `json:",omitempty"`
+	CSIPluginConfig *TaskCSIPluginConfig   `json:",omitempty"`
+	Secrets         []*Secret              `json:",omitempty"`
+	Actions         []*Action              `json:",omitempty"`
+	Schedule        *TaskSchedule          `json:",omitempty"`
+	DispatchPayload *DispatchPayloadConfig `json:",omitempty"`
+	ScalingPolicies []*ScalingPolicy       `json:",omitempty"`
 }
 
 // Volume request types.
@@ -126,13 +174,24 @@ type VolumeRequest struct {
 	Type     string
 	Source   string
 	ReadOnly bool
+	// Sticky asks the scheduler to keep a replacement allocation on the
+	// node the previous one used, as EphemeralDisk.Sticky does.
+	Sticky bool `json:",omitempty"`
+	// PerAlloc appends the allocation's index to Source ("data[0]").
+	PerAlloc bool `json:",omitempty"`
+	// AccessMode, AttachmentMode and MountOptions are for CSI volumes.
+	AccessMode     string           `json:",omitempty"`
+	AttachmentMode string           `json:",omitempty"`
+	MountOptions   *CSIMountOptions `json:",omitempty"`
 }
 
 // VolumeMount mounts a group's volume into a task.
 type VolumeMount struct {
-	Volume      string
-	Destination string
-	ReadOnly    bool
+	Volume          string
+	Destination     string
+	ReadOnly        bool
+	PropagationMode string `json:",omitempty"`
+	SELinuxLabel    string `json:",omitempty"`
 }
 
 // TaskArtifact is a file or archive fetched into the task directory.
@@ -141,6 +200,10 @@ type TaskArtifact struct {
 	GetterOptions map[string]string
 	GetterMode    string
 	RelativeDest  string
+
+	GetterHeaders  map[string]string `json:",omitempty"`
+	GetterInsecure bool              `json:",omitempty"`
+	Chown          bool              `json:",omitempty"`
 }
 
 // Template is a file rendered into the task directory.
@@ -152,6 +215,16 @@ type Template struct {
 	ChangeSignal string
 	Perms        string
 	Envvars      bool
+
+	Splay         time.Duration `json:",omitempty"`
+	LeftDelim     string        `json:",omitempty"`
+	RightDelim    string        `json:",omitempty"`
+	ChangeScript  *ChangeScript `json:",omitempty"`
+	Wait          *WaitConfig   `json:",omitempty"`
+	ErrMissingKey bool          `json:",omitempty"`
+	Uid           *int          `json:",omitempty"`
+	Gid           *int          `json:",omitempty"`
+	Once          bool          `json:",omitempty"`
 }
 
 // TaskLifecycleConfig orders a task relative to the group's main tasks.

@@ -20,7 +20,7 @@ func (j *Job) ValidateBounds(l Limits) error {
 		return v.err()
 	}
 	j.checkBounds(v, l.orDefaults())
-	return v.err()
+	return j.userErr(v.err()) // in the job file's words (job_validate_paths.go)
 }
 
 func (j *Job) checkBounds(v validator, l Limits) {
@@ -37,6 +37,7 @@ func (j *Job) checkBounds(v validator, l Limits) {
 			tg.checkBounds(v.index("TaskGroups", i), l)
 		}
 	}
+	j.checkBlockBounds(v, l) // job_validate_blocks.go
 }
 
 func (tg *TaskGroup) checkBounds(v validator, l Limits) {

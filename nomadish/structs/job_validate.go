@@ -1,7 +1,6 @@
 package structs
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -72,6 +71,9 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 	if tg.RestartPolicy == nil {
 		tg.RestartPolicy = defaultRestartPolicy(j.Type)
 	}
+	tg.inheritPolicies(j) // job_inherit.go
+	tg.canonicalizeDisconnect()
+	tg.canonicalizeScaling(j)
 	if tg.ReschedulePolicy == nil {
 		tg.ReschedulePolicy = defaultReschedulePolicy(j.Type)
 	}
@@ -101,27 +103,6 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 			t.LogConfig = &LogConfig{MaxFiles: 10, MaxFileSizeMB: 10}
 		}
 	}
-}
-
-// Warnings lists, one per line, what the job asks for that nomadish
-// accepts but does not do yet, so that registering it does not silently
-// behave otherwise than its author expects. Empty when there is none.
-func (j *Job) Warnings() string {
-	var out []string
-	for _, tg := range j.TaskGroups {
-		if tg == nil {
-			continue
-		}
-		if u := tg.Update; u != nil && u.Canary > 0 {
-			pace := "all at once"
-			if u.MaxParallel > 0 {
-				pace = fmt.Sprintf("%d allocation(s) at a time", u.MaxParallel)
-			}
-			out = append(out, fmt.Sprintf("* Group %q: canary = %d: canary deployments are not supported yet; "+
-				"the group is rolled out %s without canaries (auto_promote has no effect)", tg.Name, u.Canary, pace))
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // DefaultUpdateStrategy is the update strategy of a service job's group
@@ -216,7 +197,7 @@ func (j *Job) ValidateWith(l Limits) error {
 			}
 		}
 		if prev, ok := groups[tg.Name]; ok && tg.Name != "" {
-			tv.fail("Name", "duplicate group name %q (also TaskGroups[%d])", tg.Name, prev)
+			tv.fail("Name", "duplicate group name %q (group %d has it too); each group of a job needs its own name", tg.Name, prev)
 		}
 		groups[tg.Name] = i
 		tg.validate(tv, j)
@@ -246,7 +227,8 @@ func (j *Job) ValidateWith(l Limits) error {
 			v.fail("ParameterizedJob.Payload", "unknown value %q; accepted: \"optional\", \"required\", \"forbidden\"", p.Payload)
 		}
 	}
-	return v.err()
+	j.validateBlocks(v) // job_validate_blocks.go
+	return j.userErr(v.err())
 }
 
 func (tg *TaskGroup) validate(v validator, j *Job) {
@@ -276,6 +258,8 @@ func (tg *TaskGroup) validate(v validator, j *Job) {
 	if tg.ShutdownDelay != nil && *tg.ShutdownDelay < 0 {
 		v.fail("ShutdownDelay", "must not be negative")
 	}
+	tg.validateDisconnect(v) // job_inherit.go
+	tg.validateScaling(v, j)
 	validateNetworks(v, tg.Networks)
 	validateServices(v, tg.Services)
 	if len(tg.Tasks) == 0 {
@@ -289,13 +273,14 @@ func (tg *TaskGroup) validate(v validator, j *Job) {
 			continue // checkBounds reported it
 		}
 		if prev, ok := tasks[t.Name]; ok && t.Name != "" {
-			tv.fail("Name", "duplicate task name %q (also Tasks[%d])", t.Name, prev)
+			tv.fail("Name", "duplicate task name %q (task %d of the group has it too); each task of a group needs its own name", t.Name, prev)
 		}
 		tasks[t.Name] = i
 		if t.Leader {
 			leaders++
 		}
 		t.validate(tv, tg)
+		validateTaskTimes(tv, j, t)
 	}
 	if leaders > 1 {
 		v.fail("Tasks", "only one task may be the leader, %d are", leaders)
@@ -313,7 +298,7 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 	if r := t.Resources; r != nil {
 		rv := v.at("Resources")
 		if r.CPU != 0 && r.Cores != 0 {
-			rv.fail("Cores", "set either CPU or Cores, not both")
+			rv.fail("Cores", "set either cpu or cores, not both")
 		}
 		if r.Cores < 0 {
 			rv.fail("Cores", "must be 0 or more, got %d", r.Cores)
@@ -325,7 +310,7 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 			rv.fail("MemoryMB", "must be at least %d, got %d", MinMemoryMB, r.MemoryMB)
 		}
 		if r.MemoryMaxMB != 0 && r.MemoryMaxMB < r.MemoryMB {
-			rv.fail("MemoryMaxMB", "must be at least MemoryMB (%d), got %d", r.MemoryMB, r.MemoryMaxMB)
+			rv.fail("MemoryMaxMB", "must be at least memory (%d MB), got %d", r.MemoryMB, r.MemoryMaxMB)
 		}
 		if r.DiskMB < 0 {
 			rv.fail("DiskMB", "must be 0 or more, got %d", r.DiskMB)
@@ -372,7 +357,7 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 		}
 		validateRelativePath(tv, "DestPath", tmpl.DestPath)
 		if tmpl.SourcePath == "" && tmpl.EmbeddedTmpl == "" {
-			tv.fail("", "one of SourcePath or EmbeddedTmpl is required")
+			tv.fail("", "one of source (a file in the task directory) or data (the template inline) is required")
 		}
 	}
 	for i, m := range t.VolumeMounts {
@@ -380,7 +365,7 @@ func (t *Task) validate(v validator, tg *TaskGroup) {
 			continue
 		}
 		if _, ok := tg.Volumes[m.Volume]; !ok {
-			v.index("VolumeMounts", i).fail("Volume", "group has no volume %q", m.Volume)
+			v.index("VolumeMounts", i).fail("Volume", "the group has no volume %q; declare it with a volume %q { } block in the group", m.Volume, m.Volume)
 		}
 	}
 }
@@ -485,18 +470,38 @@ func validateJobID(v validator, id string) {
 	}
 }
 
-// validateRelativePath refuses paths that could escape the task directory.
+// validateRelativePath checks a template's or an artifact's destination
+// (or a template's source), which is relative to the task directory. As in
+// Nomad, it may lead out of the task directory into the allocation
+// directory that holds it: "../alloc/data" is the directory every task of
+// the allocation shares. Only a path that leaves the allocation directory
+// is refused, since the client would have to write outside it. Runtime
+// references such as ${NOMAD_ALLOC_DIR} are left for the client, which
+// applies the same rule once they are filled in.
 func validateRelativePath(v validator, field, p string) {
 	if p == "" {
 		return
 	}
 	if strings.HasPrefix(p, "/") {
-		v.fail(field, "%q must be relative to the task directory", p)
+		v.fail(field, "%q is absolute; write it relative to the task directory, such as \"local/app.conf\", "+
+			"or into the allocation directory as \"../alloc/app.conf\"", p)
 		return
 	}
+	// depth counts levels below the allocation directory, the task
+	// directory being one; a path whose ".." steps climb above the
+	// allocation directory at any point leaves it.
+	depth := 1
 	for _, part := range strings.Split(p, "/") {
-		if part == ".." {
-			v.fail(field, "%q must not leave the task directory (\"..\")", p)
+		switch part {
+		case "", ".":
+		case "..":
+			depth--
+		default:
+			depth++
+		}
+		if depth < 0 {
+			v.fail(field, "%q leaves the allocation directory; use a path inside it, such as \"local/x\" in the task directory "+
+				"or \"../alloc/x\" in the directory the allocation's tasks share", p)
 			return
 		}
 	}

@@ -20,10 +20,10 @@ func TestJobValidateReportsEveryProblemWithItsPath(t *testing.T) {
 		t.Fatalf("want *ValidationError, got %v", err)
 	}
 	want := []string{
-		"ID: required",
-		"TaskGroups[0].Count: must be 0 or more, got -1",
-		"TaskGroups[0].Tasks[1].Resources.MemoryMB: must be at least 10, got 5",
-		`Constraints[0].Operand: unknown operand "~="`,
+		"job ID: required",
+		`group "cache" > count: must be 0 or more, got -1`,
+		`group "cache" > task "side" > resources > memory: must be at least 10, got 5`,
+		`constraint[0] > operator: unknown operand "~="`,
 	}
 	msg := err.Error()
 	for _, w := range want {
@@ -40,7 +40,7 @@ func TestJobValidateNoGroups(t *testing.T) {
 	job := &Job{ID: "x"}
 	job.Canonicalize()
 	err := job.Validate()
-	if err == nil || !strings.Contains(err.Error(), "TaskGroups: at least one task group is required") {
+	if err == nil || !strings.Contains(err.Error(), "group blocks: at least one task group is required") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -56,12 +56,82 @@ func TestCanonicalizedJobIsValid(t *testing.T) {
 	}
 }
 
-func TestRelativePathsMayNotEscape(t *testing.T) {
+// TestDestinationsStayInTheAllocationDirectory: as in Nomad, a template's
+// or an artifact's destination may lead from the task directory into the
+// allocation directory ("../alloc/x"); only leaving the allocation
+// directory is refused, and the problem names the block the user wrote.
+func TestDestinationsStayInTheAllocationDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		dest string
+		want string // "" when accepted
+	}{
+		{"local/app.conf", ""},
+		{"../alloc/data/app.conf", ""},
+		{"local/../../alloc/x", ""},
+		{"../other-task/local/x", ""},
+		{"${NOMAD_ALLOC_DIR}/x", ""},
+		{"../../etc/passwd", `group "cache" > task "redis" > template[0] > destination: "../../etc/passwd" leaves the allocation directory; use a path inside it`},
+		{"local/../../../x", `"local/../../../x" leaves the allocation directory`},
+		{"/etc/passwd", `group "cache" > task "redis" > template[0] > destination: "/etc/passwd" is absolute`},
+	} {
+		job := testJob()
+		job.Canonicalize()
+		job.TaskGroups[0].Tasks[0].Templates = []*Template{{DestPath: tc.dest, EmbeddedTmpl: "x"}}
+		err := job.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("template destination %q refused: %v", tc.dest, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("template destination %q: got %v, want %q", tc.dest, err, tc.want)
+		}
+
+		job = testJob()
+		job.Canonicalize()
+		job.TaskGroups[0].Tasks[0].Artifacts = []*TaskArtifact{{GetterSource: "https://example.com/x.tgz", RelativeDest: tc.dest}}
+		err = job.Validate()
+		want := strings.ReplaceAll(tc.want, "template[0]", "artifact[0]")
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("artifact destination %q refused: %v", tc.dest, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("artifact destination %q: got %v, want %q", tc.dest, err, want)
+		}
+	}
+}
+
+// TestValidationPathsAreTheJobFilesWords: ports, volumes and nested
+// blocks are named by the labels the user gave them, and argument names
+// are the job file's, not the Go fields'.
+func TestValidationPathsAreTheJobFilesWords(t *testing.T) {
 	job := testJob()
 	job.Canonicalize()
-	job.TaskGroups[0].Tasks[0].Templates = []*Template{{DestPath: "../../etc/passwd", EmbeddedTmpl: "x"}}
+	tg := job.TaskGroups[0]
+	tg.Networks = []*NetworkResource{{ReservedPorts: []Port{{Label: "http", Value: 70000}}}}
+	tg.Update.MinHealthyTime = tg.Update.HealthyDeadline
+	tg.Tasks[0].Templates = []*Template{{DestPath: "local/x"}}
+	tg.Tasks[0].VolumeMounts = []*VolumeMount{{Volume: "data"}}
+	tg.Tasks[0].Resources.MemoryMaxMB = 1
 	err := job.Validate()
-	if err == nil || !strings.Contains(err.Error(), "must not leave the task directory") {
-		t.Fatalf("got %v", err)
+	for _, want := range []string{
+		`group "cache" > network[0] > port "http" > static: must be between 0 and 65535, got 70000`,
+		`group "cache" > update > min_healthy_time: must be less than healthy_deadline`,
+		`group "cache" > task "redis" > template[0]: one of source (a file in the task directory) or data (the template inline) is required`,
+		`group "cache" > task "redis" > volume_mount[0] > volume: the group has no volume "data"`,
+		`group "cache" > task "redis" > resources > memory_max: must be at least memory`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "TaskGroups[") {
+		t.Errorf("a Go field path reached the user:\n%v", err)
+	}
+}
+
+func TestSnakeCase(t *testing.T) {
+	for in, want := range map[string]string{"MaxParallel": "max_parallel", "HTTPAddr": "http_addr", "Sticky": "sticky", "LostAfter": "lost_after", "CPU": "cpu"} {
+		if got := snakeCase(in); got != want {
+			t.Errorf("snakeCase(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

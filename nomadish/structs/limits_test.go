@@ -41,13 +41,13 @@ func TestLimits_GroupCountBound(t *testing.T) {
 		t.Fatalf("count at the bound refused: %v", err)
 	}
 	job.TaskGroups[0].Count = 2147483648
-	mustFail(t, job.Validate(), "TaskGroups[0].Count: must be at most 100000 (the server's job_max_group_count), got 2147483648")
+	mustFail(t, job.Validate(), `group "cache" > count: must be at most 100000 (the server's job_max_group_count), got 2147483648`)
 	job.TaskGroups[0].Count = 9223372036854775807
-	mustFail(t, job.Validate(), "TaskGroups[0].Count: must be at most 100000")
+	mustFail(t, job.Validate(), `group "cache" > count: must be at most 100000`)
 
 	// A server's own bound applies, in both directions.
 	job.TaskGroups[0].Count = 50
-	mustFail(t, job.ValidateWith(Limits{MaxGroupCount: 10}), "TaskGroups[0].Count: must be at most 10")
+	mustFail(t, job.ValidateWith(Limits{MaxGroupCount: 10}), `group "cache" > count: must be at most 10`)
 	job.TaskGroups[0].Count = 200_000
 	if err := job.ValidateWith(Limits{MaxGroupCount: 500_000, MaxPlacements: 500_000}); err != nil {
 		t.Fatalf("configured bound not honoured: %v", err)
@@ -65,7 +65,7 @@ func TestLimits_PlacementsBound(t *testing.T) {
 		t.Fatalf("placements at the bound refused: %v", err)
 	}
 	job.TaskGroups[1].Count = 40_001
-	mustFail(t, job.Validate(), "TaskGroups: the counts of the groups add up to more than 100000 allocations (the server's job_max_placements)")
+	mustFail(t, job.Validate(), "group blocks: the counts of the groups add up to more than 100000 allocations (the server's job_max_placements)")
 	// No overflow with counts near the int limit.
 	job.TaskGroups[0].Count, job.TaskGroups[1].Count = 1<<62, 1<<62
 	mustFail(t, job.ValidateWith(Limits{MaxGroupCount: 1 << 62, MaxPlacements: 1 << 62}), "add up to more than")
@@ -80,7 +80,7 @@ func TestLimits_ConfigDepth(t *testing.T) {
 	}
 	for _, depth := range []int{MaxConfigDepth + 1, 1017, 1019, 100_000} {
 		job.TaskGroups[0].Tasks[0].Config = nestedConfig(depth)
-		mustFail(t, job.Validate(), "TaskGroups[0].Tasks[0].Config: nested deeper than 32 levels (at Config.a.a.a")
+		mustFail(t, job.Validate(), `group "cache" > task "redis" > config: nested deeper than 32 levels (at config.a.a.a`)
 		mustFail(t, job.ValidateBounds(Limits{}), "nested deeper than 32 levels")
 	}
 	// Lists count as levels too.
@@ -89,7 +89,7 @@ func TestLimits_ConfigDepth(t *testing.T) {
 		x = []interface{}{x}
 	}
 	job.TaskGroups[0].Tasks[0].Config = map[string]interface{}{"l": x}
-	mustFail(t, job.Validate(), "nested deeper than 32 levels (at Config.l[0][0]")
+	mustFail(t, job.Validate(), "nested deeper than 32 levels (at config.l[0][0]")
 	// The bound cannot be raised.
 	job.TaskGroups[0].Tasks[0].Config = nestedConfig(MaxConfigDepth + 1)
 	mustFail(t, job.ValidateWith(Limits{MaxConfigDepth: 2000}), "nested deeper than 32 levels")
@@ -130,9 +130,9 @@ func TestLimits_ConfigValuesAndKeys(t *testing.T) {
 		wide[fmt.Sprint(i)] = i
 	}
 	job.TaskGroups[0].Tasks[0].Config = wide
-	mustFail(t, job.Validate(), "TaskGroups[0].Tasks[0].Config: holds more than 10000 values")
+	mustFail(t, job.Validate(), `group "cache" > task "redis" > config: holds more than 10000 values`)
 	job.TaskGroups[0].Tasks[0].Config = map[string]interface{}{"m": map[string]interface{}{strings.Repeat("k", 300): 1}}
-	mustFail(t, job.Validate(), "key at Config.m is longer than 256 bytes")
+	mustFail(t, job.Validate(), "key at config.m is longer than 256 bytes")
 }
 
 func TestLimits_ShapeOfTheJob(t *testing.T) {
@@ -152,16 +152,16 @@ func TestLimits_ShapeOfTheJob(t *testing.T) {
 	}
 	job.TaskGroups[0].Tasks = tasks
 	mustFail(t, job.Validate(),
-		"Datacenters: 1002 entries; at most 1000 are accepted",
-		`Meta["big"]: value is 65537 bytes; at most 65536 are accepted`,
-		"TaskGroups[0].Tasks: 101 entries; at most 100 are accepted")
+		"datacenters: 1002 entries; at most 1000 are accepted",
+		`meta["big"]: value is 65537 bytes; at most 65536 are accepted`,
+		`group "cache" > task blocks: 101 entries; at most 100 are accepted`)
 	job = testJob()
 	job.Canonicalize()
 	job.TaskGroups[0].Tasks[0].Env = map[string]string{}
 	for i := 0; i < 1001; i++ {
 		job.TaskGroups[0].Tasks[0].Env[fmt.Sprint("K", i)] = "v"
 	}
-	mustFail(t, job.Validate(), "TaskGroups[0].Tasks[0].Env: 1001 entries; at most 1000 are accepted")
+	mustFail(t, job.Validate(), `group "cache" > task "redis" > env: 1001 entries; at most 1000 are accepted`)
 }
 
 // TestNullEntries: a null in any list of a job is a validation error
@@ -171,26 +171,26 @@ func TestNullEntries(t *testing.T) {
 		set  func(j *Job)
 		want string
 	}{
-		{func(j *Job) { j.TaskGroups = []*TaskGroup{nil} }, "TaskGroups[0]: null; want a task group object"},
-		{func(j *Job) { j.TaskGroups[0].Tasks = append(j.TaskGroups[0].Tasks, nil) }, "TaskGroups[0].Tasks[1]: null; want a task object"},
-		{func(j *Job) { j.Constraints = []*Constraint{nil} }, "Constraints[0]: null"},
-		{func(j *Job) { j.Affinities = []*Affinity{nil} }, "Affinities[0]: null"},
-		{func(j *Job) { j.Spreads = []*Spread{{Attribute: "a", Weight: 1, SpreadTarget: []*SpreadTarget{nil}}} }, "Spreads[0].SpreadTarget[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Constraints = []*Constraint{nil} }, "TaskGroups[0].Constraints[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Spreads = []*Spread{nil} }, "TaskGroups[0].Spreads[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Networks = []*NetworkResource{nil} }, "TaskGroups[0].Networks[0]: null; want a network object"},
-		{func(j *Job) { j.TaskGroups[0].Services = []*Service{nil} }, "TaskGroups[0].Services[0]: null; want a service object"},
-		{func(j *Job) { j.TaskGroups[0].Services = []*Service{{Name: "s", Checks: []*ServiceCheck{nil}}} }, "TaskGroups[0].Services[0].Checks[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Volumes = map[string]*VolumeRequest{"v": nil} }, `TaskGroups[0].Volumes["v"]: null`},
-		{func(j *Job) { j.TaskGroups[0].Tasks[0].Templates = []*Template{nil} }, "TaskGroups[0].Tasks[0].Templates[0]: null; want a template object"},
-		{func(j *Job) { j.TaskGroups[0].Tasks[0].Artifacts = []*TaskArtifact{nil} }, "TaskGroups[0].Tasks[0].Artifacts[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Tasks[0].VolumeMounts = []*VolumeMount{nil} }, "TaskGroups[0].Tasks[0].VolumeMounts[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Tasks[0].Services = []*Service{nil} }, "TaskGroups[0].Tasks[0].Services[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Tasks[0].Constraints = []*Constraint{nil} }, "TaskGroups[0].Tasks[0].Constraints[0]: null"},
-		{func(j *Job) { j.TaskGroups[0].Tasks[0].Affinities = []*Affinity{nil} }, "TaskGroups[0].Tasks[0].Affinities[0]: null"},
+		{func(j *Job) { j.TaskGroups = []*TaskGroup{nil} }, "group[0]: null; want a task group object"},
+		{func(j *Job) { j.TaskGroups[0].Tasks = append(j.TaskGroups[0].Tasks, nil) }, `group "cache" > task[1]: null; want a task object`},
+		{func(j *Job) { j.Constraints = []*Constraint{nil} }, "constraint[0]: null"},
+		{func(j *Job) { j.Affinities = []*Affinity{nil} }, "affinity[0]: null"},
+		{func(j *Job) { j.Spreads = []*Spread{{Attribute: "a", Weight: 1, SpreadTarget: []*SpreadTarget{nil}}} }, "spread[0] > target[0]: null"},
+		{func(j *Job) { j.TaskGroups[0].Constraints = []*Constraint{nil} }, `group "cache" > constraint[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Spreads = []*Spread{nil} }, `group "cache" > spread[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Networks = []*NetworkResource{nil} }, `group "cache" > network[0]: null; want a network object`},
+		{func(j *Job) { j.TaskGroups[0].Services = []*Service{nil} }, `group "cache" > service[0]: null; want a service object`},
+		{func(j *Job) { j.TaskGroups[0].Services = []*Service{{Name: "s", Checks: []*ServiceCheck{nil}}} }, `group "cache" > service[0] > check[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Volumes = map[string]*VolumeRequest{"v": nil} }, `group "cache" > volume "v": null`},
+		{func(j *Job) { j.TaskGroups[0].Tasks[0].Templates = []*Template{nil} }, `group "cache" > task "redis" > template[0]: null; want a template object`},
+		{func(j *Job) { j.TaskGroups[0].Tasks[0].Artifacts = []*TaskArtifact{nil} }, `group "cache" > task "redis" > artifact[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Tasks[0].VolumeMounts = []*VolumeMount{nil} }, `group "cache" > task "redis" > volume_mount[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Tasks[0].Services = []*Service{nil} }, `group "cache" > task "redis" > service[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Tasks[0].Constraints = []*Constraint{nil} }, `group "cache" > task "redis" > constraint[0]: null`},
+		{func(j *Job) { j.TaskGroups[0].Tasks[0].Affinities = []*Affinity{nil} }, `group "cache" > task "redis" > affinity[0]: null`},
 		{func(j *Job) {
 			j.TaskGroups[0].Tasks[0].Resources = &Resources{Networks: []*NetworkResource{nil}}
-		}, "TaskGroups[0].Tasks[0].Resources.Networks[0]: null"},
+		}, `group "cache" > task "redis" > resources > network[0]: null`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {

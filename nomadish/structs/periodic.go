@@ -68,6 +68,11 @@ func (p *PeriodicConfig) validate(v validator) {
 			v.fail(field, "invalid cron expression %q: %v; want five fields (minute hour day-of-month month day-of-week) such as \"*/15 * * * *\", or a shorthand such as \"@hourly\"", spec, err)
 		}
 	}
+	if p.Spec != "" && len(p.Specs) > 0 {
+		// Nomad refuses the pair too: which of them would win is not
+		// obvious to the reader of the job file.
+		v.fail("Specs", "cron = %q and crons = [...] are both set; set only crons (a list of cron expressions, the job launching at the earliest of them), or only the older cron", p.Spec)
+	}
 	if p.Spec != "" {
 		check("Spec", p.Spec)
 	}

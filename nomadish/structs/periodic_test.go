@@ -33,7 +33,7 @@ func TestValidate_PeriodicSpecAndTimeZone(t *testing.T) {
 	if err == nil {
 		t.Fatal("invalid cron and time zone accepted")
 	}
-	for _, want := range []string{"Periodic.Spec: invalid cron expression \"61 * * * *\"", "Periodic.TimeZone: unknown time zone \"Mars/Olympus\""} {
+	for _, want := range []string{`periodic > cron: invalid cron expression "61 * * * *"`, `periodic > time_zone: unknown time zone "Mars/Olympus"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Fatalf("%v lacks %q", err, want)
 		}
@@ -60,7 +60,7 @@ func TestValidate_JobIDMayHoldSlash(t *testing.T) {
 		TaskGroups: []*TaskGroup{{Name: "g/h", Count: 1, Tasks: []*Task{{Name: "t/u", Driver: "mock"}}}}}
 	j.Canonicalize()
 	err := j.Validate()
-	if err == nil || !strings.Contains(err.Error(), "TaskGroups[0].Name") || !strings.Contains(err.Error(), "TaskGroups[0].Tasks[0].Name") {
+	if err == nil || !strings.Contains(err.Error(), `group "g/h" > name`) || !strings.Contains(err.Error(), `group "g/h" > task "t/u" > name`) {
 		t.Fatalf("slash in names: %v", err)
 	}
 }

@@ -20,6 +20,11 @@ type Resources struct {
 	MemoryMaxMB int
 	DiskMB      int
 	Networks    []*NetworkResource
+
+	// SecretsMB, Devices and NUMA are stored; see website/job-spec.md.
+	SecretsMB int                `json:",omitempty"`
+	Devices   []*RequestedDevice `json:",omitempty"`
+	NUMA      *NUMAResource      `json:",omitempty"`
 }
 
 // NetworkResource is a network a group or task asks for, or one a node has.
@@ -31,6 +36,7 @@ type NetworkResource struct {
 	Hostname      string
 	MBits         int
 	DNS           *DNSConfig
+	CNI           *CNIConfig `json:",omitempty"`
 	ReservedPorts []Port
 	DynamicPorts  []Port
 }
@@ -50,6 +56,8 @@ type Port struct {
 	Value       int
 	To          int
 	HostNetwork string
+	// IgnoreCollision lets a static port be shared (HCL ignore_collision).
+	IgnoreCollision bool `json:",omitempty"`
 }
 
 // EphemeralDisk is the group's scratch disk.

@@ -215,7 +215,11 @@ type NodeServerInfo struct {
 
 // NodeUpdateResponse answers registration, status updates and heartbeats.
 type NodeUpdateResponse struct {
-	HeartbeatTTL    time.Duration
+	HeartbeatTTL time.Duration
+	// Reconnected tells a client that the servers had marked it
+	// disconnected: it sends its allocations' reports again, so that
+	// those the servers hold as unknown are known running again.
+	Reconnected     bool `json:",omitempty"`
 	EvalIDs         []string
 	EvalCreateIndex uint64
 	NodeModifyIndex uint64

@@ -14,6 +14,19 @@ type Service struct {
 	CanaryTags  []string
 	Checks      []*ServiceCheck
 	Meta        map[string]string
+	// CheckRestart applies to every check of the service that has none
+	// of its own; stored only until checks run.
+	CheckRestart *CheckRestart `json:",omitempty"`
+
+	EnableTagOverride bool              `json:",omitempty"`
+	TaggedAddresses   map[string]string `json:",omitempty"`
+	CanaryMeta        map[string]string `json:",omitempty"`
+	OnUpdate          string            `json:",omitempty"`
+	Cluster           string            `json:",omitempty"`
+	Kind              string            `json:",omitempty"`
+	Weights           *ServiceWeights   `json:",omitempty"`
+	Identity          *WorkloadIdentity `json:",omitempty"`
+	Connect           *ConsulConnect    `json:",omitempty"`
 }
 
 // ServiceCheck is a health check of a service.
@@ -30,6 +43,21 @@ type ServiceCheck struct {
 	Timeout       time.Duration
 	InitialStatus string
 	TaskName      string
+	CheckRestart  *CheckRestart `json:",omitempty"`
+
+	Expose                 bool                `json:",omitempty"`
+	AddressMode            string              `json:",omitempty"`
+	Header                 map[string][]string `json:",omitempty"`
+	Body                   string              `json:",omitempty"`
+	SuccessBeforePassing   int                 `json:",omitempty"`
+	FailuresBeforeCritical int                 `json:",omitempty"`
+	FailuresBeforeWarning  int                 `json:",omitempty"`
+	OnUpdate               string              `json:",omitempty"`
+	GRPCService            string              `json:",omitempty"`
+	GRPCUseTLS             bool                `json:",omitempty"`
+	TLSServerName          string              `json:",omitempty"`
+	TLSSkipVerify          bool                `json:",omitempty"`
+	Notes                  string              `json:",omitempty"`
 }
 
 var validCheckTypes = []string{"http", "tcp", "script", "grpc"}

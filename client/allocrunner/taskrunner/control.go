@@ -9,7 +9,8 @@ import (
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
-// Kill stops the task for good: it is sent its kill_signal, killed after
+// Kill stops the task for good: after its shutdown_delay (unless
+// SkipShutdownDelay was called) it is sent its kill_signal, killed after
 // kill_timeout and never restarted. reason, when not nil, is recorded
 // first (e.g. SiblingFailedEvent). A task that never started is marked
 // dead at once. Kill returns once the task is dead or ctx is done.
@@ -75,6 +76,13 @@ func (tr *TaskRunner) Restart(ev *structs.TaskEvent, failure bool) error {
 	default: // a restart is already pending
 	}
 	return nil
+}
+
+// EmitEvent records ev in the task's state and reports the change, for
+// what the alloc runner does to the task that the task runner cannot see
+// (e.g. waiting the group's shutdown_delay).
+func (tr *TaskRunner) EmitEvent(ev *structs.TaskEvent) {
+	tr.emitEvent(copyEvent(ev))
 }
 
 // Signal sends signal to the running task and records a Signaling event.

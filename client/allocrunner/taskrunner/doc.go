@@ -5,7 +5,9 @@
 // restart policy (client/restarts) whether to start it again. Every change
 // of the task's state is persisted (client/state) and reported through a
 // callback, and the driver's handle is persisted so that a restarted agent
-// recovers the task instead of starting it again.
+// recovers the task instead of starting it again. A kill waits the task's
+// shutdown_delay before the kill signal (shutdown_delay.go), and a task
+// past its max_run_duration is killed and failed (max_run_duration.go).
 //
 // The package must not decide anything about the allocation as a whole
 // (lifecycle order, sibling kills, client status): that is allocrunner's.

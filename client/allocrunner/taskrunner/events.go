@@ -28,6 +28,12 @@ const (
 	EventLeaderDead             = "Leader Task Dead"
 	EventMainDead               = "Main Tasks Dead"
 	EventSetupFailure           = "Setup Failure"
+	// EventWaitingShutdownDelay is recorded when a stopped task waits its
+	// own or its group's shutdown_delay before it is sent its kill_signal.
+	EventWaitingShutdownDelay = "Waiting for shutdown delay"
+	// EventMaxRunDurationExceeded is recorded when a task is killed for
+	// running past its max_run_duration (a nomadish extension).
+	EventMaxRunDurationExceeded = "Max Run Duration Exceeded"
 )
 
 // maxEvents is how many events a task state keeps, newest last, as Nomad

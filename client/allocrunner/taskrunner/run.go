@@ -81,13 +81,18 @@ func (tr *TaskRunner) run() {
 		decision, delay, reason := tr.tracker.Next(tr.clock.Now())
 		if decision == restarts.Restart {
 			tr.setState(structs.TaskStatePending, restartingEvent(delay, reason))
-			if tr.sleep(delay) {
+			slept, pastDeadline := tr.sleepBeforeRestart(delay)
+			if slept {
 				continue
 			}
 			if tr.shutdownCtx.Err() != nil {
 				return
 			}
-			tr.setState(structs.TaskStateDead, nil) // killed while waiting
+			var ev *structs.TaskEvent // nil: killed while waiting
+			if pastDeadline {
+				ev = tr.deadlineEvent(false)
+			}
+			tr.setState(structs.TaskStateDead, ev)
 			break
 		}
 		// NoRestart (a batch task that succeeded) ends without an event,
@@ -115,6 +120,26 @@ func (tr *TaskRunner) sleep(d time.Duration) bool {
 		return false
 	case <-tr.shutdownCtx.Done():
 		return false
+	}
+}
+
+// sleepBeforeRestart waits d on the clock before a restart. slept is
+// false when a kill, a shutdown or the task's max_run_duration came first;
+// pastDeadline says it was the last.
+func (tr *TaskRunner) sleepBeforeRestart(d time.Duration) (slept, pastDeadline bool) {
+	deadline, stopDeadline := tr.deadlineTimer()
+	defer stopDeadline()
+	ch, stop := tr.clock.NewTimer(d)
+	defer stop()
+	select {
+	case <-ch:
+		return true, false
+	case <-deadline:
+		return false, true
+	case <-tr.killCh:
+		return false, false
+	case <-tr.shutdownCtx.Done():
+		return false, false
 	}
 }
 
@@ -199,6 +224,7 @@ func (tr *TaskRunner) runOnce(restoring bool) outcome {
 		tr.mu.Lock()
 		tr.taskID = taskID
 		tr.local.Handle = h
+		tr.noteStartedLocked(tr.clock.Now())
 		tr.persistLocalLocked()
 		tr.setStateLocked(structs.TaskStateRunning, NewEvent(EventStarted, "Task started by client"))
 		tr.persistLocked()

@@ -42,6 +42,8 @@ type TaskRunner struct {
 	shutdownCtx    context.Context     // cancelled by Shutdown
 	shutdownCancel context.CancelFunc
 	waitCh         chan struct{} // closed when Run returned (or Kill before Run)
+	skipDelayCh    chan struct{} // closed by SkipShutdownDelay
+	skipDelayOnce  sync.Once
 
 	mu sync.Mutex // guards the fields below
 	// state is the task's state as the servers see it.
@@ -57,6 +59,9 @@ type TaskRunner struct {
 	stopHooksRan bool
 	// destroyed stops all writes to the state DB.
 	destroyed bool
+	// firstStart is when the task first started in this allocation; its
+	// max_run_duration counts from it (max_run_duration.go).
+	firstStart time.Time
 }
 
 type restartRequest struct {
@@ -107,6 +112,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		shutdownCtx:    ctx,
 		shutdownCancel: cancel,
 		waitCh:         make(chan struct{}),
+		skipDelayCh:    make(chan struct{}),
 
 		state: &structs.TaskState{State: structs.TaskStatePending},
 		local: &state.LocalTaskState{Hooks: map[string][]byte{}},
@@ -187,6 +193,7 @@ func (tr *TaskRunner) Restore() error {
 			ls.Hooks = map[string][]byte{}
 		}
 		tr.local = ls
+		tr.restoreFirstStartLocked()
 		tr.restored = ls.Handle != nil && tr.state.State != structs.TaskStateDead
 	}
 	return nil

@@ -57,11 +57,15 @@ func (tr *TaskRunner) killTimeout() time.Duration {
 	return DefaultKillTimeout
 }
 
-// wait waits for the running task to exit, stopping it on a kill or a
-// user restart and re-attaching to it when its plugin was relaunched.
+// wait waits for the running task to exit, stopping it on a kill, a user
+// restart or its max_run_duration, and re-attaching to it when its plugin
+// was relaunched. A kill waits the task's shutdown_delay before the
+// kill_signal is sent (shutdown_delay.go).
 func (tr *TaskRunner) wait(ctx context.Context, taskID string) outcome {
 	resCh, cancelWait := tr.startWait(ctx, taskID)
 	defer func() { cancelWait() }()
+	deadlineCh, stopDeadline := tr.deadlineTimer()
+	defer stopDeadline()
 	var (
 		killCh    = tr.killCh
 		restartCh = (<-chan restartRequest)(tr.restartCh)
@@ -70,8 +74,24 @@ func (tr *TaskRunner) wait(ctx context.Context, taskID string) outcome {
 		stopRetry = func() bool { return false }
 		killing   bool
 		restart   *restartRequest
+		// delayCh fires when the shutdown_delay of a kill has passed;
+		// skipCh, set while it is waited, when SkipShutdownDelay cuts it
+		// short.
+		delayCh   <-chan time.Time
+		stopDelay = func() bool { return false }
+		skipCh    <-chan struct{}
 	)
 	defer func() { stopRetry() }()
+	defer func() { stopDelay() }()
+	// sendKill sends the kill signal, unless the task is already being
+	// stopped (for a restart).
+	sendKill := func() {
+		delayCh, skipCh = nil, nil
+		tr.emitEvent(killingEvent(tr.killTimeout()))
+		if stopCh == nil {
+			stopCh = tr.stopTask(ctx, taskID)
+		}
+	}
 	// reattach recovers the task through the driver as it is now.
 	reattach := func() error {
 		d, err := tr.cfg.Drivers.Driver(tr.task.Driver)
@@ -124,12 +144,34 @@ func (tr *TaskRunner) wait(ctx context.Context, taskID string) outcome {
 			cancelWait()
 			resCh, cancelWait = tr.startWait(ctx, taskID)
 		case <-killCh:
-			killCh, restartCh = nil, nil
+			killCh, restartCh, deadlineCh = nil, nil, nil
 			killing = true
-			tr.emitEvent(killingEvent(tr.killTimeout()))
-			if stopCh == nil {
-				stopCh = tr.stopTask(ctx, taskID)
+			// A task already being stopped for a restart gets no delay:
+			// it is going away now whatever we wait.
+			if d := tr.shutdownDelay(); d > 0 && stopCh == nil {
+				tr.logger.Debug("waiting for shutdown_delay before killing the task", "shutdown_delay", d)
+				// The timer is armed before the event is recorded, so
+				// that whoever sees the event may count on the timer.
+				delayCh, stopDelay = tr.clock.NewTimer(d)
+				skipCh = tr.skipDelayCh
+				tr.emitEvent(ShutdownDelayEvent(d, ""))
+			} else {
+				sendKill()
 			}
+		case <-delayCh:
+			sendKill()
+		case <-skipCh:
+			stopDelay()
+			sendKill()
+		case <-deadlineCh:
+			// The deadline is not a graceful stop: no shutdown_delay, and
+			// from here the task is being killed as by Kill, so it is not
+			// restarted. The event fails the task.
+			killCh, restartCh, deadlineCh = nil, nil, nil
+			killing = true
+			tr.logger.Info("task exceeded its max_run_duration; killing it", "max_run_duration", tr.maxRunDuration())
+			tr.emitEvent(tr.deadlineEvent(true))
+			sendKill()
 		case req := <-restartCh:
 			restartCh = nil
 			restart = &req

@@ -1,4 +1,4 @@
-package nomadish
+package raftlogbench
 
 import (
 	"fmt"
@@ -16,9 +16,10 @@ import (
 // operation Raft does on every commit: StoreLogs of a batch of entries.
 // Entries are ~1 KiB, batches of 1 and 64 (Raft batches up to
 // MaxAppendEntries=64 when a follower catches up or the leader is busy).
-// The figures are recorded next to the choice in raft.go.
+// The figures are recorded next to the choice in nomadish/raft.go and on
+// website/benchmarks.md.
 //
-//	go test ./nomadish/ -run '^$' -bench BenchmarkLogStoreAppend -benchtime 2000x
+//	cd nomadish/raftlogbench && go test -run '^$' -bench BenchmarkLogStoreAppend -benchtime 2000x
 func BenchmarkLogStoreAppend(b *testing.B) {
 	stores := map[string]func(dir string) (raft.LogStore, func() error, error){
 		"boltdb": func(dir string) (raft.LogStore, func() error, error) {
