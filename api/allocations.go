@@ -49,9 +49,11 @@ type Allocation struct {
 }
 
 // DesiredTransition is what the server wants done with an allocation
-// next; Migrate is set by a node drain or `alloc stop`.
+// next; Migrate is set by a node drain or `alloc stop`, NoShutdownDelay
+// by `alloc stop -no-shutdown-delay`.
 type DesiredTransition struct {
-	Migrate *bool
+	Migrate         *bool
+	NoShutdownDelay *bool `json:",omitempty"`
 }
 
 // AllocationListStub is an allocation as listed.

@@ -260,6 +260,7 @@ func (c *Client) startRunner(a *structs.Allocation, ar allocRunner) {
 	}
 	c.allocs[a.ID] = e
 	c.mu.Unlock()
+	signal(c.stopCheck) // its stop_on_client_after may be counting
 	go func() {
 		ar.Run()
 		c.mu.Lock()

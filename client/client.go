@@ -35,6 +35,9 @@ type allocRunner interface {
 	Shutdown()
 	Destroy()
 	PluginRestarted(driver string)
+	// StopLocally stops the allocation without the servers asking
+	// (heartbeat_stop.go), recording reason on its tasks.
+	StopLocally(reason *structs.TaskEvent)
 }
 
 // Client is a running client agent. Its methods are safe for concurrent
@@ -65,8 +68,12 @@ type Client struct {
 	// signalled on nodeChanged.
 	node         *structs.Node
 	heartbeatTTL time.Duration
-	allocs       map[string]*allocEntry
-	shutdown     bool
+	// lastContact is when a heartbeat or registration was last
+	// answered, or the agent's start before the first
+	// (heartbeat_stop.go).
+	lastContact time.Time
+	allocs      map[string]*allocEntry
+	shutdown    bool
 
 	// updates are the runners' reports waiting to be sent; it has its
 	// own lock.
@@ -76,6 +83,9 @@ type Client struct {
 	// gcKick asks the garbage collector for a pass. Both hold one signal.
 	nodeChanged chan struct{}
 	gcKick      chan struct{}
+	// stopCheck wakes the stop_on_client_after watcher: the servers
+	// answered, or an allocation was added. One signal.
+	stopCheck chan struct{}
 	// driverKick, by driver, wakes that driver's fingerprint watcher
 	// when its plugin was relaunched. Made by New, then only read.
 	driverKick map[string]chan struct{}
@@ -104,6 +114,9 @@ type allocEntry struct {
 	// entry stays until the servers forget the allocation, so that it is
 	// not started again.
 	collected bool
+	// stoppedLocally is set once the client stopped the allocation for
+	// want of a heartbeat (heartbeat_stop.go).
+	stoppedLocally bool
 }
 
 // New starts a client agent: its identity, local state, plugins and
@@ -125,6 +138,7 @@ func New(cfg *Config) (*Client, error) {
 		allocs:       map[string]*allocEntry{},
 		nodeChanged:  make(chan struct{}, 1),
 		gcKick:       make(chan struct{}, 1),
+		stopCheck:    make(chan struct{}, 1),
 		driverKick:   map[string]chan struct{}{},
 		registeredCh: make(chan struct{}),
 	}
@@ -171,6 +185,7 @@ func (c *Client) start() error {
 		return err
 	}
 	c.node = node
+	c.lastContact = c.clock.Now()
 	c.watchDrivers()
 	c.restoreAllocs()
 
@@ -178,6 +193,7 @@ func (c *Client) start() error {
 	c.loop(c.watchAllocations)
 	c.loop(c.syncLoop)
 	c.loop(c.gcLoop)
+	c.loop(c.heartbeatStopLoop)
 	return nil
 }
 

@@ -93,6 +93,21 @@ func (c *fakeClock) armedFor(d time.Duration) bool {
 	return false
 }
 
+// armedBy reports whether a timer armed from file (a file name such as
+// "heartbeat.go") is waiting to fire d from now, for a test that must
+// tell apart timers of the same duration.
+func (c *fakeClock) armedBy(file string, d time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at := c.now.Add(d)
+	for _, t := range c.timers {
+		if !t.stopped && t.at.Equal(at) && strings.Contains(t.caller, " "+file+":") {
+			return true
+		}
+	}
+	return false
+}
+
 // advanceWhenArmed waits until a timer is armed for d from now, then
 // advances the clock by d, so the advance cannot race the goroutine that
 // arms the timer.

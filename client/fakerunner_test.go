@@ -24,6 +24,8 @@ type fakeRunner struct {
 	shutdown                 bool
 	updates                  []*structs.Allocation
 	pluginRestarts           []string
+	// localStops are the reasons StopLocally was called with.
+	localStops []*structs.TaskEvent
 }
 
 func (r *fakeRunner) Restore() error {
@@ -115,6 +117,15 @@ func (r *fakeRunner) Destroy() {
 	if ran {
 		<-r.waitCh
 	}
+}
+
+// StopLocally records the reason and ends Run with the allocation
+// complete, as a real runner's killed tasks would.
+func (r *fakeRunner) StopLocally(reason *structs.TaskEvent) {
+	r.mu.Lock()
+	r.localStops = append(r.localStops, reason)
+	r.mu.Unlock()
+	r.end()
 }
 
 func (r *fakeRunner) PluginRestarted(driver string) {

@@ -38,6 +38,9 @@ type fakeServer struct {
 	servers []*structs.NodeServerInfo
 	// forget makes the next heartbeat answer that the node is unknown.
 	forget bool
+	// cutOff makes registrations, heartbeats and allocation updates
+	// fail, as a network partition between client and servers would.
+	cutOff bool
 	// refuse are errors the next UpdateAlloc calls answer with, one each,
 	// without applying anything; refused counts the calls refused.
 	refuse     []error
@@ -174,6 +177,14 @@ func (s *fakeServer) setForget() {
 	s.forget = true
 }
 
+// setCutOff starts or ends a partition: while it lasts, registrations,
+// heartbeats and allocation updates fail.
+func (s *fakeServer) setCutOff(cut bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutOff = cut
+}
+
 func (s *fakeServer) setServers(addrs ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -271,6 +282,9 @@ func (e *fakeNodeEndpoint) UpdateStatus(args *structs.NodeUpdateStatusRequest, r
 	s := e.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cutOff {
+		return errors.New("partitioned")
+	}
 	if s.forget {
 		return fmt.Errorf("node %q: %w", args.NodeID, structs.ErrNotFound)
 	}
@@ -332,6 +346,10 @@ func (e *fakeNodeEndpoint) UpdateAlloc(args *structs.AllocUpdateRequest, reply *
 	s := e.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cutOff {
+		s.refused++
+		return errors.New("partitioned")
+	}
 	if len(s.refuse) > 0 {
 		err := s.refuse[0]
 		s.refuse = s.refuse[1:]

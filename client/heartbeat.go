@@ -93,6 +93,7 @@ func (c *Client) heartbeat() (time.Duration, error) {
 	c.mu.Lock()
 	c.heartbeatTTL = resp.HeartbeatTTL
 	c.mu.Unlock()
+	c.noteContact()
 	if resp.Reconnected {
 		// The servers had marked the node disconnected and its
 		// allocations unknown; the tasks kept running here, untouched,

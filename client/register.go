@@ -96,6 +96,7 @@ func (c *Client) register() error {
 	c.heartbeatTTL = resp.HeartbeatTTL
 	c.mu.Unlock()
 	c.registeredOnce.Do(func() { close(c.registeredCh) })
+	c.noteContact()
 	resent := c.resendReports()
 	c.logger.Info("node registered", "node_id", node.ID, "name", node.Name, "heartbeat_ttl", resp.HeartbeatTTL, "allocs_resent", resent)
 	return nil

@@ -199,8 +199,25 @@ Usage: nomadish deployment <subcommand> [options] [args]
 		"deployment resume": func() (cli.Command, error) { return &DeploymentResumeCommand{Meta: meta}, nil },
 		"deployment status": func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta}, nil },
 
+		"eval": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "eval", synopsis: "Interact with evaluations", help: `
+Usage: nomadish eval <subcommand> [options] [args]
+
+  Inspect evaluations, the scheduler's work items: each registration,
+  stop, scale or node event of a job becomes one, and an evaluation that
+  could not place everything says why. For example:
+
+      $ nomadish eval list -job example
+      $ nomadish eval status 8b2c4e1f
+      $ nomadish eval status -monitor 8b2c4e1f
+
+  Run "nomadish eval <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"eval list":   func() (cli.Command, error) { return &EvalListCommand{Meta: meta}, nil },
+		"eval status": func() (cli.Command, error) { return &EvalStatusCommand{Meta: meta}, nil },
+
 		// Future command families register here, each with a parent entry
-		// like "job" above: "eval status".
+		// like "job" above.
 
 		"version": func() (cli.Command, error) { return &VersionCommand{Ui: ui}, nil },
 	}

@@ -101,6 +101,8 @@ func newFakeAgent(t *testing.T) *fakeAgent {
 	mux.HandleFunc("PUT /v1/job/{id}/dispatch", f.dispatchJob)
 	mux.HandleFunc("PUT /v1/validate/job", f.validateJob)
 	mux.HandleFunc("GET /v1/evaluation/{id}", f.getEval)
+	mux.HandleFunc("GET /v1/evaluations", f.listEvals)         // eval_fake_test.go
+	mux.HandleFunc("GET /v1/job/{id}/evaluations", f.jobEvals) // eval_fake_test.go
 	mux.HandleFunc("GET /v1/evaluation/{id}/allocations", f.getEvalAllocs)
 	mux.HandleFunc("GET /v1/agent/members", f.getMembers)
 	mux.HandleFunc("PUT /v1/agent/join", f.join)

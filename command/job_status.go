@@ -31,12 +31,16 @@ Usage: nomadish job status [options] [<job>]
 
   Display the status of jobs. With no argument, list every job in the
   namespace. With a job ID, or a unique prefix of one, show that job: its
-  settings, a summary of its allocations per task group, its latest
+  settings, a summary of its allocations per task group, why the
+  scheduler could not place some of them (when it could not), its latest
   deployment, and its allocations.
 
 ` + generalOptionsUsage() + `
 
 Status Options:
+
+  -evals
+    Also list the job's evaluations, newest first. Default = false
 
   -json
     Print the job (or the job list) as JSON, as the HTTP API returns it.
@@ -56,9 +60,10 @@ func (c *JobStatusCommand) Run(args []string) int {
 // runWithHelp runs the command, printing help on usage errors; `status`
 // shares it with its own help.
 func (c *JobStatusCommand) runWithHelp(args []string, help string) int {
-	var asJSON, verbose bool
+	var asJSON, verbose, showEvals bool
 	f := c.FlagSet(c.commandName())
 	f.BoolVar(&asJSON, "json", false, "")
+	f.BoolVar(&showEvals, "evals", false, "")
 	f.BoolVar(&verbose, "verbose", false, "")
 	if code, ok := c.parseFlags(f, args, help); !ok {
 		return code
@@ -74,7 +79,7 @@ func (c *JobStatusCommand) runWithHelp(args []string, help string) int {
 	if len(args) == 0 {
 		return c.listJobs(client, asJSON)
 	}
-	return c.showJob(client, args[0], asJSON, verbose)
+	return c.showJob(client, args[0], asJSON, verbose, showEvals)
 }
 
 func (c *JobStatusCommand) listJobs(client *api.Client, asJSON bool) int {
@@ -100,7 +105,7 @@ func (c *JobStatusCommand) listJobs(client *api.Client, asJSON bool) int {
 	return exitOK
 }
 
-func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbose bool) int {
+func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbose, showEvals bool) int {
 	job, _, err := lookupJob(client, id)
 	if err != nil {
 		var nje *noJobError
@@ -149,6 +154,14 @@ func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbos
 		return exitError
 	}
 	c.Ui.Output("\n" + c.formatSummary(job, summary))
+
+	evals := c.jobEvaluations(client, job.ID) // job_status_evals.go
+	if showEvals {
+		c.Ui.Output("\n" + formatJobEvaluations(evals, verbose))
+	}
+	if section := formatJobPlacementFailures(evals, verbose); section != "" {
+		c.Ui.Output("\n" + section)
+	}
 
 	if !job.IsPeriodic() && !job.IsParameterized() {
 		if d := c.latestDeployment(client, job.ID); d != nil {

@@ -33,6 +33,9 @@ type evalMonitor struct {
 	timeout time.Duration
 	verbose bool
 	jobID   string // for the hint printed on timeout
+	// again, when set, is the command that watches the evaluation again,
+	// printed on timeout instead of the hints of job run's flags.
+	again string
 }
 
 // monitor watches evalID and returns the command's exit code: 0 when the
@@ -91,6 +94,10 @@ func (m *evalMonitor) timedOut(id, status string) int {
 	if m.jobID != "" {
 		m.ui.Output(fmt.Sprintf("    Check on it later with: nomadish job status %s", m.jobID))
 	}
+	if m.again != "" {
+		m.ui.Output(fmt.Sprintf("    Watch it again with: %s (-timeout=<duration> waits longer)", m.again))
+		return exitOK
+	}
 	m.ui.Output("    Wait longer with -timeout=<duration>, or skip waiting with -detach.")
 	return exitOK
 }
@@ -107,17 +114,8 @@ func (m *evalMonitor) finished(id string, eval *api.Evaluation) int {
 
 	case len(eval.FailedTGAllocs) > 0:
 		m.ui.Error(fmt.Sprintf("==> Evaluation %q finished with status %q but failed to place all allocations:", id, eval.Status))
-		groups := make([]string, 0, len(eval.FailedTGAllocs))
-		for g := range eval.FailedTGAllocs {
-			groups = append(groups, g)
-		}
-		sort.Strings(groups)
-		for _, g := range groups {
-			metric := eval.FailedTGAllocs[g]
-			m.ui.Error(fmt.Sprintf("    Task Group %q (failed to place %s):", g, plural(metric.CoalescedFailures+1, "allocation")))
-			for _, line := range describePlacementFailure(metric) {
-				m.ui.Error("      * " + line)
-			}
+		for _, line := range formatPlacementFailures(eval.FailedTGAllocs, false) {
+			m.ui.Error("    " + line)
 		}
 		if eval.BlockedEval != "" {
 			m.ui.Error(fmt.Sprintf("    Evaluation %q waiting for additional capacity to place remainder", shortID(eval.BlockedEval, m.verbose)))
@@ -148,6 +146,44 @@ func (m *evalMonitor) listPlacements(evalID string) {
 		m.ui.Output(fmt.Sprintf("    Allocation %q created: node %q, group %q",
 			shortID(a.ID, m.verbose), shortID(a.NodeID, m.verbose), a.TaskGroup))
 	}
+}
+
+// formatPlacementFailures explains the failed placements of an
+// evaluation, one task group after the other in name order: a heading per
+// group with how many allocations it could not place, then the reasons,
+// indented as a list. job run's monitor, job status and eval status all
+// print them so; with nodeCounts each group's list starts with how many
+// nodes were evaluated, filtered and exhausted.
+func formatPlacementFailures(failed map[string]*api.AllocationMetric, nodeCounts bool) []string {
+	groups := make([]string, 0, len(failed))
+	for g := range failed {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	var lines []string
+	for _, g := range groups {
+		metric := failed[g]
+		if metric == nil {
+			metric = &api.AllocationMetric{}
+		}
+		lines = append(lines, fmt.Sprintf("Task Group %q (failed to place %s):", g, plural(metric.CoalescedFailures+1, "allocation")))
+		reasons := describePlacementFailure(metric)
+		if nodeCounts && metric.NodesEvaluated > 0 {
+			reasons = append([]string{describeNodeCounts(metric)}, reasons...)
+		}
+		for _, r := range reasons {
+			lines = append(lines, "  * "+r)
+		}
+	}
+	return lines
+}
+
+// describeNodeCounts says how far placement got among the nodes: how many
+// it evaluated, and of those how many a filter (class or constraint)
+// excluded and how many had too few resources.
+func describeNodeCounts(metric *api.AllocationMetric) string {
+	return fmt.Sprintf("%s evaluated: %d excluded by filter, %d exhausted",
+		plural(metric.NodesEvaluated, "node"), metric.NodesFiltered, metric.NodesExhausted)
 }
 
 // describePlacementFailure explains an AllocationMetric in sorted lines.

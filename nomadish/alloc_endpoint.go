@@ -141,7 +141,9 @@ func (a *Alloc) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsG
 // Stop stops one allocation and has the scheduler replace it, as `nomad
 // alloc stop` does: in one Raft entry the allocation is marked for
 // migration (DesiredTransition.Migrate) and an evaluation of its job is
-// created, so the reconciler stops it and places a replacement. A
+// created, so the reconciler stops it and places a replacement. With
+// NoShutdownDelay the mark also carries DesiredTransition.NoShutdownDelay,
+// which the stop the scheduler writes keeps and the client honours. A
 // terminal allocation, or one whose job is gone, is refused.
 func (a *Alloc) Stop(args *structs.AllocStopRequest, reply *structs.AllocStopResponse) error {
 	if done, err := a.srv.forward("Alloc.Stop", args, args, reply); done {
@@ -174,14 +176,14 @@ func (a *Alloc) Stop(args *structs.AllocStopRequest, reply *structs.AllocStopRes
 	}
 	eval := newJobEval(job, structs.EvalTriggerAllocStop, a.srv.clock().Now().UnixNano())
 	req := &structs.AllocUpdateDesiredTransitionRequest{
-		Allocs: map[string]*structs.DesiredTransition{alloc.ID: {Migrate: true}},
+		Allocs: map[string]*structs.DesiredTransition{alloc.ID: {Migrate: true, NoShutdownDelay: args.NoShutdownDelay}},
 		Evals:  []*structs.Evaluation{eval},
 	}
 	_, index, err := a.srv.raftApply(structs.AllocUpdateDesiredTransitionRequestType, req)
 	if err != nil {
 		return fmt.Errorf("stop alloc %q: %w", alloc.ID, err)
 	}
-	a.logger.Info("allocation stop requested", "alloc_id", alloc.ID, "job_id", alloc.JobID, "eval_id", eval.ID)
+	a.logger.Info("allocation stop requested", "alloc_id", alloc.ID, "job_id", alloc.JobID, "eval_id", eval.ID, "no_shutdown_delay", args.NoShutdownDelay)
 	reply.EvalID = eval.ID
 	reply.Index = index
 	return nil

@@ -40,8 +40,9 @@ type AllocRunner struct {
 	shutdownOnce sync.Once
 	waitCh       chan struct{} // closed when Run returned
 	destroyOnce  sync.Once
-	// skipDelayCh is closed when the allocation is destroyed, to cut
-	// short a group shutdown_delay being waited.
+	// skipDelayCh is closed when the allocation is destroyed or the
+	// server asks for no shutdown delay, to skip the group's
+	// shutdown_delay or cut short one being waited (shutdown_delay.go).
 	skipDelayCh   chan struct{}
 	skipDelayOnce sync.Once
 
@@ -54,6 +55,8 @@ type AllocRunner struct {
 	// start, after the others are dead. destroying: not even those.
 	killing    bool
 	destroying bool
+	// stoppedLocally: StopLocally was called (stop_locally.go).
+	stoppedLocally bool
 	// siblingsKilled: a failed task or dead leader already killed the
 	// rest; mainsDeadHandled: sidecars were killed once mains died.
 	siblingsKilled   bool

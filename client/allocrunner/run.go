@@ -22,10 +22,12 @@ func (ar *AllocRunner) Run() {
 		ar.killing = true // nothing starts; no shutdown delay to wait
 	}
 	destroyed := ar.destroying
+	first := ar.alloc
 	ar.mu.Unlock()
 	if destroyed {
 		return
 	}
+	ar.noteTransition(first)
 
 	err := os.MkdirAll(ar.cfg.AllocRoot, 0o755)
 	if err == nil {
@@ -124,8 +126,9 @@ func (ar *AllocRunner) killTask(name string, reason *structs.TaskEvent) {
 // group's delay first, then the task's). Poststop tasks run afterwards,
 // unless destroy is set, when they are killed too and no shutdown delay,
 // the group's or a task's, is waited; a destroy also cuts short the
-// delays a stop is already waiting. It returns once the killed tasks are
-// dead.
+// delays a stop is already waiting. No delay is waited either once the
+// server asked for none (shutdown_delay.go). It returns once the killed
+// tasks are dead.
 func (ar *AllocRunner) kill(destroy bool) {
 	ar.mu.Lock()
 	already := ar.killing
@@ -135,14 +138,11 @@ func (ar *AllocRunner) kill(destroy bool) {
 	}
 	ar.mu.Unlock()
 	if destroy {
-		ar.skipDelayOnce.Do(func() { close(ar.skipDelayCh) })
-		for _, n := range ar.names {
-			ar.tasks[n].SkipShutdownDelay()
-		}
+		ar.skipShutdownDelays()
 	}
 	ar.taskStateChanged()
 
-	if !destroy && !already && ar.group.ShutdownDelay != nil && *ar.group.ShutdownDelay > 0 {
+	if !destroy && !already && !ar.delaysSkipped() && ar.group.ShutdownDelay != nil && *ar.group.ShutdownDelay > 0 {
 		d := *ar.group.ShutdownDelay
 		ar.logger.Debug("waiting for the group's shutdown_delay before killing the tasks", "shutdown_delay", d)
 		// The timer is armed before the events are recorded, so that
@@ -201,6 +201,8 @@ func (ar *AllocRunner) Update(a *structs.Allocation) {
 	ar.alloc = a
 	kill := desiredStop(a) && !ar.killing && ar.runStarted
 	ar.mu.Unlock()
+	// Before the kill starts, so that it waits no delay at all.
+	ar.noteTransition(a)
 	ar.taskStateChanged()
 	if kill {
 		go ar.kill(false)

@@ -144,3 +144,59 @@ func TestMaxRunDurationFailsTheAllocation(t *testing.T) {
 		t.Fatalf("state %+v events %q, want failed by the deadline, no restart", st, events(st))
 	}
 }
+
+// TestNoShutdownDelayFromTheServer: a stop that carries
+// DesiredTransition.NoShutdownDelay (`alloc stop -no-shutdown-delay`)
+// kills the task without waiting the group's or the task's
+// shutdown_delay, though the clock never moves; the same stop without the
+// mark waits both (TestGroupShutdownDelayThenTaskShutdownDelay).
+func TestNoShutdownDelayFromTheServer(t *testing.T) {
+	h := newHarness(t)
+	task := mockTask("web", map[string]interface{}{"run_for": "1h"})
+	task.ShutdownDelay = time.Hour
+	alloc := testAlloc(structs.JobTypeService, task)
+	group := time.Hour
+	alloc.Job.TaskGroups[0].ShutdownDelay = &group
+	ar := h.start(alloc)
+	waitFor(t, "running", clientStatusIs(ar, structs.AllocClientStatusRunning))
+
+	stop := stopped(alloc)
+	stop.DesiredTransition = structs.DesiredTransition{Migrate: true, NoShutdownDelay: true}
+	ar.Update(stop)
+	waitFor(t, "complete", clientStatusIs(ar, structs.AllocClientStatusComplete))
+	st := taskState(ar, "web")
+	if n := len(eventsOf(st, taskrunner.EventWaitingShutdownDelay)); n != 0 {
+		t.Fatalf("%d shutdown delay events, want none: %q", n, events(st))
+	}
+	if findEvent(st, taskrunner.EventKilled) == nil {
+		t.Fatalf("events %q, want the task killed", events(st))
+	}
+}
+
+// TestNoShutdownDelayCutsAGroupDelayShort: a mark that arrives while a
+// stop waits the group's shutdown_delay ends the wait, and the task's own
+// delay is not waited after it.
+func TestNoShutdownDelayCutsAGroupDelayShort(t *testing.T) {
+	h := newHarness(t)
+	task := mockTask("web", map[string]interface{}{"run_for": "1h"})
+	task.ShutdownDelay = time.Hour
+	alloc := testAlloc(structs.JobTypeService, task)
+	group := time.Hour
+	alloc.Job.TaskGroups[0].ShutdownDelay = &group
+	ar := h.start(alloc)
+	waitFor(t, "running", clientStatusIs(ar, structs.AllocClientStatusRunning))
+
+	stop := stopped(alloc)
+	ar.Update(stop)
+	waitFor(t, "the group's delay event", func() bool {
+		return len(eventsOf(taskState(ar, "web"), taskrunner.EventWaitingShutdownDelay)) == 1
+	})
+	marked := *stop
+	marked.DesiredTransition.NoShutdownDelay = true
+	ar.Update(&marked)
+	waitFor(t, "complete", clientStatusIs(ar, structs.AllocClientStatusComplete))
+	st := taskState(ar, "web")
+	if delays := eventsOf(st, taskrunner.EventWaitingShutdownDelay); len(delays) != 1 || delays[0].Details["shutdown_delay_of"] != "group" {
+		t.Fatalf("delay events %q, want only the group's", events(st))
+	}
+}

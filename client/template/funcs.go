@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"text/template"
@@ -12,7 +13,7 @@ import (
 
 // funcs are the functions a template may call besides text/template's
 // builtins: env reads the task's environment (a missing key is ""), the
-// rest are small string helpers named as in consul-template.
+// rest are small string and JSON helpers named as in consul-template.
 func funcs(env map[string]string) template.FuncMap {
 	return template.FuncMap{
 		"env":          func(k string) string { return env[k] },
@@ -41,5 +42,14 @@ func funcs(env map[string]string) template.FuncMap {
 		},
 		"parseInt":  func(s string) (int64, error) { return strconv.ParseInt(strings.TrimSpace(s), 10, 64) },
 		"parseBool": func(s string) (bool, error) { return strconv.ParseBool(strings.TrimSpace(s)) },
+		// parseJSON decodes a JSON document (an environment variable's
+		// value, say) into maps, lists and scalars a template can index.
+		"parseJSON": func(s string) (interface{}, error) {
+			var v interface{}
+			if err := json.Unmarshal([]byte(s), &v); err != nil {
+				return nil, fmt.Errorf("parseJSON: %w", err)
+			}
+			return v, nil
+		},
 	}
 }

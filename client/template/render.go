@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"text/template"
 
-	"github.com/nomadish/nomadish/client/allocdir"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -30,12 +29,57 @@ var (
 	ErrInvalid = errors.New("invalid template")
 )
 
+// Task is the task a template renders for.
+type Task struct {
+	// Dir is the task's directory, a host path directly inside the
+	// allocation directory, which bounds every path a template names.
+	Dir string
+	// Env is the task's environment as the task sees it: what
+	// {{ env "NAME" }} reads.
+	Env map[string]string
+	// ReplacePath interpolates the source and destination paths before
+	// they are resolved; nil leaves them as written. The task runner
+	// passes the task's environment with NOMAD_ALLOC_DIR, NOMAD_TASK_DIR
+	// and NOMAD_SECRETS_DIR as host paths, since the client, not the
+	// task, opens them: "${NOMAD_ALLOC_DIR}/app.conf" is then the same
+	// file as "../alloc/app.conf" whether or not the driver isolates the
+	// task's file system.
+	ReplacePath func(string) string
+}
+
+// Result is what rendering a template did.
+type Result struct {
+	// Envvars are the variables the template sets when its env argument
+	// is true, nil otherwise.
+	Envvars map[string]string
+	// Dest is the host path of the rendered file.
+	Dest string
+	// Changed reports whether the file was written: its content, mode
+	// or owner differed from what was rendered, or it did not exist.
+	Changed bool
+}
+
 // Render renders t into taskDir with env as its environment and returns
-// the variables it sets when t.Envvars is true (nil otherwise). The file
-// is replaced atomically, and left untouched (mtime included) when its
-// content and permissions are already those rendered. Errors name the
-// template by its destination; text/template's own carry line:col.
-func Render(t *structs.Template, taskDir string, env map[string]string) (envvars map[string]string, err error) {
+// the variables it sets when t.Envvars is true (nil otherwise). It is
+// RenderTask without path interpolation.
+func Render(t *structs.Template, taskDir string, env map[string]string) (map[string]string, error) {
+	res, err := RenderTask(t, Task{Dir: taskDir, Env: env})
+	if err != nil {
+		return nil, err
+	}
+	return res.Envvars, nil
+}
+
+// RenderTask renders t for task. The source and destination are
+// interpolated (Task.ReplacePath), then resolved inside the allocation
+// directory: relative to the task directory, possibly leading out of it
+// into the allocation directory ("../alloc/x"), or absolute when the
+// interpolated path lies in the allocation directory. The file is
+// replaced atomically, and left untouched (mtime included) when its
+// content, permissions and owner are already those rendered. Errors name
+// the template by its destination as written; text/template's own carry
+// line:col.
+func RenderTask(t *structs.Template, task Task) (res *Result, err error) {
 	if t == nil {
 		return nil, fmt.Errorf("%w: nil template", ErrInvalid)
 	}
@@ -44,35 +88,40 @@ func Render(t *structs.Template, taskDir string, env map[string]string) (envvars
 			err = fmt.Errorf("template %q: %w", t.DestPath, err)
 		}
 	}()
-	if t.DestPath == "" {
-		return nil, fmt.Errorf("%w: destination is required", ErrInvalid)
+	if err := Check(t); err != nil {
+		return nil, err
+	}
+	replace := task.ReplacePath
+	if replace == nil {
+		replace = func(s string) string { return s }
 	}
 	perms, err := parsePerms(t.Perms)
 	if err != nil {
 		return nil, err
 	}
-	text, name, err := source(t, taskDir)
+	text, name, err := source(t, task.Dir, replace)
 	if err != nil {
 		return nil, err
 	}
-	out, err := execute(name, text, env)
+	out, err := execute(t, name, text, task.Env)
 	if err != nil {
 		return nil, err
 	}
+	res = &Result{}
 	if t.Envvars {
-		if envvars, err = parseEnv(out); err != nil {
+		if res.Envvars, err = parseEnv(out); err != nil {
 			return nil, err
 		}
 	}
-	// A destination may lead into the allocation directory ("../alloc/x").
-	dest, err := allocdir.SecureJoinTask(taskDir, t.DestPath)
+	dest, err := resolvePath(task.Dir, replace(t.DestPath))
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}
-	if err := write(dest, out, perms); err != nil {
+	res.Dest = dest
+	if res.Changed, err = write(dest, out, perms, ownerOf(t)); err != nil {
 		return nil, err
 	}
-	return envvars, nil
+	return res, nil
 }
 
 // parsePerms parses octal permissions such as "0640".
@@ -89,7 +138,7 @@ func parsePerms(s string) (fs.FileMode, error) {
 
 // source returns the template text and the name text/template reports in
 // its errors.
-func source(t *structs.Template, taskDir string) (text, name string, err error) {
+func source(t *structs.Template, taskDir string, replace func(string) string) (text, name string, err error) {
 	if t.EmbeddedTmpl != "" {
 		if len(t.EmbeddedTmpl) > MaxBytes {
 			return "", "", fmt.Errorf("%w: embedded template is %d bytes, the limit is %d", ErrTooLarge, len(t.EmbeddedTmpl), MaxBytes)
@@ -99,7 +148,7 @@ func source(t *structs.Template, taskDir string) (text, name string, err error) 
 	if t.SourcePath == "" {
 		return "", "", fmt.Errorf("%w: set data or source", ErrInvalid)
 	}
-	p, err := allocdir.SecureJoin(taskDir, t.SourcePath)
+	p, err := resolvePath(taskDir, replace(t.SourcePath))
 	if err != nil {
 		return "", "", fmt.Errorf("source: %w", err)
 	}
@@ -125,9 +174,15 @@ func source(t *structs.Template, taskDir string) (text, name string, err error) 
 	return string(b), t.SourcePath, nil
 }
 
-// execute parses and runs the template, bounding its output.
-func execute(name, text string, env map[string]string) ([]byte, error) {
-	tmpl, err := template.New(name).Option("missingkey=error").Funcs(funcs(env)).Parse(text)
+// execute parses and runs the template with its delimiters, bounding its
+// output. As in Nomad, indexing a map with a key it does not hold renders
+// "<no value>" unless error_on_missing_key is set, when it is an error.
+func execute(t *structs.Template, name, text string, env map[string]string) ([]byte, error) {
+	missing := "missingkey=default"
+	if t.ErrMissingKey {
+		missing = "missingkey=error"
+	}
+	tmpl, err := template.New(name).Delims(t.LeftDelim, t.RightDelim).Option(missing).Funcs(funcs(env)).Parse(text)
 	if err != nil {
 		return nil, err
 	}
@@ -151,31 +206,39 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
-// write replaces dest with out (unless it already holds exactly that),
-// through a temporary file in the same directory and a rename.
-func write(dest string, out []byte, perms fs.FileMode) error {
+// write replaces dest with out (unless it already holds exactly that,
+// with perms and owner), through a temporary file in the same directory
+// and a rename. It reports whether it wrote.
+func write(dest string, out []byte, perms fs.FileMode, own owner) (bool, error) {
 	if fi, err := os.Lstat(dest); err == nil {
 		if fi.IsDir() {
-			return fmt.Errorf("%w: destination is a directory", ErrInvalid)
+			return false, fmt.Errorf("%w: destination is a directory", ErrInvalid)
 		}
-		if fi.Mode().IsRegular() && fi.Mode().Perm() == perms && fi.Size() == int64(len(out)) {
+		if fi.Mode().IsRegular() && fi.Mode().Perm() == perms && fi.Size() == int64(len(out)) && own.matches(fi) {
 			if cur, err := os.ReadFile(dest); err == nil && bytes.Equal(cur, out) {
-				return nil
+				return false, nil
 			}
 		}
 	}
 	dir := filepath.Dir(dest)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create destination directory: %w", err)
+		return false, fmt.Errorf("create destination directory: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".template-*")
 	if err != nil {
-		return fmt.Errorf("write destination: %w", err)
+		return false, fmt.Errorf("write destination: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(out)
 	if err == nil {
 		err = tmp.Chmod(perms)
+	}
+	if err == nil && own.set() {
+		// Changing the owner needs the agent to run as root, as in
+		// Nomad; without it the error says so (EPERM).
+		if cerr := tmp.Chown(own.uid, own.gid); cerr != nil {
+			err = fmt.Errorf("set owner uid %d gid %d (the client must run as root to give a file away): %w", own.uid, own.gid, cerr)
+		}
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -184,7 +247,7 @@ func write(dest string, out []byte, perms fs.FileMode) error {
 		err = os.Rename(tmp.Name(), dest)
 	}
 	if err != nil {
-		return fmt.Errorf("write destination: %w", err)
+		return false, fmt.Errorf("write destination: %w", err)
 	}
-	return nil
+	return true, nil
 }

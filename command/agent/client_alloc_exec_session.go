@@ -266,7 +266,7 @@ func (e *execSession) ping(ctx context.Context) {
 // send writes one frame; a caller that does not take it in time ends the
 // session.
 func (e *execSession) send(f *execOutFrame) error {
-	buf, err := json.Marshal(f)
+	buf, err := encodeFrame(f)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -161,7 +160,7 @@ func (s *HTTPServer) sendStream(ctx context.Context, w http.ResponseWriter, rd i
 			}
 		}
 	}()
-	enc := json.NewEncoder(w)
+	enc := newStreamEncoder(w)
 	var heartbeat <-chan time.Time
 	if follow && !plain {
 		t := time.NewTicker(logHeartbeat)

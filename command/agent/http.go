@@ -206,12 +206,7 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 		if r.Method == http.MethodGet && w.Header().Get("X-Nomad-Index") == "" {
 			s.setLocalMeta(w)
 		}
-		var buf []byte
-		if isPretty(r) {
-			buf, err = json.MarshalIndent(obj, "", "    ")
-		} else {
-			buf, err = json.Marshal(obj)
-		}
+		buf, err := encodeResponse(obj, isPretty(r))
 		if err != nil {
 			s.logger.Error("encode response", "path", r.URL.Path, "error", err)
 			http.Error(w, "internal error encoding the response", http.StatusInternalServerError)
@@ -220,9 +215,6 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		w.Write(buf)
-		if isPretty(r) {
-			w.Write([]byte("\n"))
-		}
 	})
 }
 

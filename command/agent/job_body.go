@@ -10,20 +10,27 @@ import (
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
-// jobCountProbe is a light view of a body holding a job, to see which
-// task groups gave a Count at all.
-type jobCountProbe struct {
+// jobBodyProbe is a light view of a body holding a job, to see which
+// arguments with a default other than the zero value the body left out.
+// Decoding straight into structs.Job cannot tell a missing Count from 0,
+// or a missing Vault.Env from false.
+type jobBodyProbe struct {
 	Job *struct {
 		TaskGroups []*struct {
 			Count *int
+			Tasks []*struct {
+				Vault *struct {
+					Env *bool
+				}
+			}
 		}
 	}
 }
 
 // decodeJobBody decodes a body of the form {"Job": {...}, ...} into out,
-// whose Job field is *structs.Job, and defaults the Count of every task
-// group that left it out (or sent null) to 1, as Nomad does. Decoding
-// straight into structs.Job cannot tell a missing Count from 0.
+// whose Job field is *structs.Job, and fills the defaults of the
+// arguments the body left out (or sent null) as Nomad does
+// (defaultOmitted).
 func decodeJobBody(r *http.Request, out interface{}, job func() *structs.Job) error {
 	if r.Body == nil {
 		return badRequest("request body is empty; want a JSON object")
@@ -40,17 +47,19 @@ func decodeJobBody(r *http.Request, out interface{}, job func() *structs.Job) er
 	if err := decodeBody(r, out); err != nil {
 		return err
 	}
-	defaultGroupCounts(body, job())
+	defaultOmitted(body, job())
 	return nil
 }
 
-// defaultGroupCounts sets Count to 1 on the groups of j whose Count is
-// absent from body.
-func defaultGroupCounts(body []byte, j *structs.Job) {
+// defaultOmitted fills, on j decoded from body, the defaults Nomad gives
+// arguments a JSON job leaves out: a task group's Count is 1, and a task's
+// vault block has Env = true (the token in VAULT_TOKEN) and ChangeMode
+// "restart", as jobspec does for a vault block in a job file.
+func defaultOmitted(body []byte, j *structs.Job) {
 	if j == nil {
 		return
 	}
-	var probe jobCountProbe
+	var probe jobBodyProbe
 	if err := json.Unmarshal(body, &probe); err != nil || probe.Job == nil {
 		return
 	}
@@ -58,8 +67,24 @@ func defaultGroupCounts(body []byte, j *structs.Job) {
 		if i >= len(j.TaskGroups) || j.TaskGroups[i] == nil {
 			continue
 		}
+		tg := j.TaskGroups[i]
 		if g == nil || g.Count == nil {
-			j.TaskGroups[i].Count = 1
+			tg.Count = 1
+		}
+		if g == nil {
+			continue
+		}
+		for k, pt := range g.Tasks {
+			if k >= len(tg.Tasks) || tg.Tasks[k] == nil || tg.Tasks[k].Vault == nil {
+				continue
+			}
+			v := tg.Tasks[k].Vault
+			if pt == nil || pt.Vault == nil || pt.Vault.Env == nil {
+				v.Env = true
+			}
+			if v.ChangeMode == "" {
+				v.ChangeMode = "restart"
+			}
 		}
 	}
 }

@@ -210,7 +210,7 @@ func TestJobOps_Validate(t *testing.T) {
 	bad["Type"] = "nope"
 	bad["TaskGroups"].([]map[string]interface{})[0]["Count"] = -1
 	r := a.do(t, "PUT", "/v1/validate/job", map[string]interface{}{"Job": bad})
-	r.expect(t, 200, `"group \"web\" \u003e count: must be 0 or more, got -1"`, `type: unknown type \"nope\"`)
+	r.expect(t, 200, `"group \"web\" > count: must be 0 or more, got -1"`, `type: unknown type \"nope\"`)
 	var out structs.JobValidateResponse
 	r.decode(t, &out)
 	if len(out.ValidationErrors) != 2 || !strings.Contains(out.Error, "\n") {

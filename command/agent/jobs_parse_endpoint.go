@@ -91,7 +91,7 @@ func canonicalJob(job interface{}) (*structs.Job, error) {
 	if err := json.Unmarshal(buf, &out); err != nil {
 		return nil, fmt.Errorf("canonicalize parsed job: %w", err)
 	}
-	defaultGroupCounts(append(append([]byte(`{"Job":`), buf...), '}'), &out)
+	defaultOmitted(append(append([]byte(`{"Job":`), buf...), '}'), &out)
 	out.Canonicalize()
 	return &out, nil
 }

@@ -83,7 +83,7 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 			want := fmt.Sprintf("count: must be at most 100000 (the server's job_max_group_count), got %d", n)
 			la.send(t, "PUT", "/v1/jobs", jobBody(t, job), 400, `group "web" > `+want)
 			la.send(t, "PUT", "/v1/job/big/plan", jobBody(t, job), 400, `group "web" > `+want)
-			la.send(t, "PUT", "/v1/validate/job", jobBody(t, job), 200, `group \"web\" \u003e `+want)
+			la.send(t, "PUT", "/v1/validate/job", jobBody(t, job), 200, `group \"web\" > `+want)
 		}
 		job := testJob("wide")
 		groups := job["TaskGroups"].([]map[string]interface{})
@@ -113,7 +113,7 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 		want := "config: nested deeper than 32 levels (at config.a.a"
 		la.send(t, "PUT", "/v1/jobs", body, 400, `group "web" > task "server" > `+want)
 		la.send(t, "PUT", "/v1/job/deep/plan", body, 400, `group "web" > task "server" > `+want)
-		la.send(t, "PUT", "/v1/validate/job", body, 200, `group \"web\" \u003e task \"server\" \u003e `+want)
+		la.send(t, "PUT", "/v1/validate/job", body, 200, `group \"web\" > task \"server\" > `+want)
 		// At the bound: accepted, stored and read back.
 		body = withConfig(t, "deep", nestedJSON(structs.MaxConfigDepth))
 		la.send(t, "PUT", "/v1/validate/job", body, 200, `"ValidationErrors":[]`)
@@ -172,9 +172,13 @@ func TestLimits_ThroughTheServer(t *testing.T) {
 // jsonText is s as it appears inside a JSON string of a response body.
 func jsonText(t *testing.T, s string) string {
 	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
+	// As the agent writes it: without HTML escaping (json_encode.go).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
 		t.Fatal(err)
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	return string(b[1 : len(b)-1])
 }

@@ -82,6 +82,11 @@ type DesiredTransition struct {
 	// migrates allocations of a draining node only when it is set, or
 	// when the drain's deadline has passed.
 	Migrate bool
+	// NoShutdownDelay asks the client to kill the allocation's tasks
+	// without waiting the group's or the tasks' shutdown_delay (`alloc
+	// stop -no-shutdown-delay`). It rides along with the stop the
+	// scheduler then writes, which is what the client pulls.
+	NoShutdownDelay bool `json:",omitempty"`
 }
 
 // AllocatedResources is what the scheduler set aside for an allocation.

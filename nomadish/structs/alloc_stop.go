@@ -9,8 +9,8 @@ const EvalTriggerAllocStop = "alloc-stop"
 type AllocStopRequest struct {
 	AllocID string
 	// NoShutdownDelay asks the client to skip the group's and tasks'
-	// shutdown_delay. Accepted for Nomad compatibility; recorded nowhere
-	// yet.
+	// shutdown_delay; it is recorded as the allocation's
+	// DesiredTransition.NoShutdownDelay.
 	NoShutdownDelay bool
 	WriteRequest
 }

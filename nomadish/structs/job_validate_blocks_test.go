@@ -28,7 +28,7 @@ func TestValidateBlocksNamesTheBlock(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{
 		`vault > change_signal: required with change_mode = "signal"`,
-		`identities[0] > ttl: must not be negative`,
+		`identity "vault_default" > ttl: must not be negative`,
 		`identity "vault_default" is declared twice`,
 		`csi_plugin > type: unknown value "sidecar"; accepted: "controller", "node", "monolith"`,
 		`"bad name" must be 1 to 128 letters, digits and dashes`,

@@ -69,6 +69,9 @@ var hclNames = map[string]string{
 	"TimeZone":         "time_zone",
 	"Payload":          "payload",
 	"MBits":            "mbits",
+	"Identities":       "identity",
+	"Secrets":          "secret",
+	"Actions":          "action",
 }
 
 // userPath renders a Go field path of j in the job file's words.
@@ -201,6 +204,13 @@ func (r *pathResolver) render(s fieldSeg) string {
 				return "port " + strconv.Quote(ports[s.index].Label)
 			}
 		}
+	case "Identities", "Secrets", "Actions":
+		// A task's named blocks: Nomad's users tell them apart by name
+		// (`secret "db"`, `action "flush"`, the identity with name =
+		// "vault_default"), not by their place in the list.
+		if label := r.taskBlockName(s); label != "" {
+			return name + " " + strconv.Quote(label)
+		}
 	case "Volumes":
 		if s.hasKey {
 			return "volume " + strconv.Quote(s.key)
@@ -228,6 +238,32 @@ var blockLists = map[string]bool{
 	"Constraints": true, "Affinities": true, "Spreads": true, "SpreadTarget": true,
 	"Artifacts": true, "Templates": true, "Networks": true, "VolumeMounts": true,
 	"Volumes": true, "ReservedPorts": true, "DynamicPorts": true,
+	"Identities": true, "Secrets": true, "Actions": true,
+}
+
+// taskBlockName is the name of the task's identity, secret or action that
+// step s indexes, or "" when there is no such block or it has no name (it
+// is then shown by its index).
+func (r *pathResolver) taskBlockName(s fieldSeg) string {
+	if r.task == nil || s.index < 0 {
+		return ""
+	}
+	i := s.index
+	switch s.name {
+	case "Identities":
+		if i < len(r.task.Identities) && r.task.Identities[i] != nil {
+			return r.task.Identities[i].Name
+		}
+	case "Secrets":
+		if i < len(r.task.Secrets) && r.task.Secrets[i] != nil {
+			return r.task.Secrets[i].Name
+		}
+	case "Actions":
+		if i < len(r.task.Actions) && r.task.Actions[i] != nil {
+			return r.task.Actions[i].Name
+		}
+	}
+	return ""
 }
 
 // networks are the networks the next "Networks" step indexes: a task's

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestJobValidateReportsEveryProblemWithItsPath(t *testing.T) {
@@ -125,6 +126,34 @@ func TestValidationPathsAreTheJobFilesWords(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "TaskGroups[") {
 		t.Errorf("a Go field path reached the user:\n%v", err)
+	}
+}
+
+// TestValidationPathsNameIdentitiesSecretsAndActions: a task's named
+// blocks are shown by name as Nomad's users know them (`secret "db"`,
+// the identity with name = "vault_default"); one without a name, which
+// the user cannot tell apart otherwise, by its index.
+func TestValidationPathsNameIdentitiesSecretsAndActions(t *testing.T) {
+	job := testJob()
+	job.Canonicalize()
+	task := job.TaskGroups[0].Tasks[0]
+	task.Identities = []*WorkloadIdentity{{Name: "vault_default", TTL: -time.Second}, {Audience: []string{"x"}}}
+	task.Secrets = []*Secret{{Name: "db", Path: "kv/db"}, {Provider: "nomad", Path: "p"}}
+	task.Actions = []*Action{{Name: "flush"}}
+	err := job.Validate()
+	for _, want := range []string{
+		`group "cache" > task "redis" > identity "vault_default" > ttl: must not be negative`,
+		`group "cache" > task "redis" > identity[1] > name: required`,
+		`group "cache" > task "redis" > secret "db" > provider: required`,
+		`group "cache" > task "redis" > secret[1] > name: required`,
+		`group "cache" > task "redis" > action "flush" > command: required`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	if err != nil && (strings.Contains(err.Error(), "identities") || strings.Contains(err.Error(), "secrets[") || strings.Contains(err.Error(), "actions[")) {
+		t.Errorf("a Go list name reached the user:\n%v", err)
 	}
 }
 

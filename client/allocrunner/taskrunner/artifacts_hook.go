@@ -41,6 +41,15 @@ func (h *artifactsHook) Prestart(ctx context.Context, req *PrestartRequest) erro
 		replace = s.Env.Replace
 	}
 	for _, art := range s.Task.Artifacts {
+		if art != nil && s.Env != nil {
+			// The destination is a path the client writes, so its
+			// directory variables are host paths, as for templates
+			// (clientPathEnv); the source and options see the task's
+			// environment.
+			c := *art
+			c.RelativeDest = clientPathEnv(s).Replace(art.RelativeDest)
+			art = &c
+		}
 		if err := h.getter.Get(ctx, art, replace, h.allocDir.Dir, s.TaskDir.Dir); err != nil {
 			return setupError(EventArtifactDownloadFailed, err, retryable(err))
 		}
