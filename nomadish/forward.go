@@ -36,6 +36,17 @@ func (s *Server) forward(method string, info structs.RPCInfo, args, reply interf
 		changed := s.leaderChanged()
 		if s.IsLeader() {
 			if s.leaderReady.Load() {
+				if info.IsRead() {
+					// A leader that was paused or cut off still believes
+					// it leads until it hears otherwise, and would answer
+					// from a state that misses what a newer leader has
+					// committed (the chaos suite saw it with
+					// CHAOS_SEED=1). A round of heartbeats to a quorum
+					// confirms the leadership before the read is served.
+					if err := s.raft.VerifyLeader().Error(); err != nil {
+						return true, fmt.Errorf("%w: this server lost the leadership while serving a read: %v", structs.ErrNoLeader, err)
+					}
+				}
 				return false, nil
 			}
 			// Leader, but the FSM may not have applied the entries of

@@ -27,6 +27,11 @@ type FSM struct {
 	jobHook   func(namespace, jobID string)
 	nodeHook  func(index uint64, nodes []*structs.Node)        // fsm_hooks.go
 	allocHook func(index uint64, allocs []*structs.Allocation) // fsm_hooks.go
+
+	// committed holds the hook calls of the entry being applied, run
+	// once its transaction commits (fsm_atomic.go). Only Apply's
+	// goroutine touches it.
+	committed *[]func()
 }
 
 // NewFSM returns an FSM over store.
@@ -66,7 +71,7 @@ func (f *FSM) jobApplied(namespace, jobID string) {
 	fn := f.jobHook
 	f.hookMu.RUnlock()
 	if fn != nil {
-		fn(namespace, jobID)
+		f.afterCommit(func() { fn(namespace, jobID) })
 	}
 }
 
@@ -78,7 +83,7 @@ func (f *FSM) evalsApplied(evals []*structs.Evaluation) {
 	fn := f.evalHook
 	f.hookMu.RUnlock()
 	if fn != nil {
-		fn(evals)
+		f.afterCommit(func() { fn(evals) })
 	}
 }
 
@@ -96,7 +101,7 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "fsm", "apply"}, time.Now(), []metrics.Label{{Name: "type", Value: msgType.String()}})
 
-	err := f.applyRecovering(msgType, ignoreUnknown, buf, index)
+	err := f.applyAtomic(msgType, ignoreUnknown, buf, index)
 	if err != nil {
 		f.logger.Error("fsm apply failed", "type", msgType.String(), "index", index, "error", err)
 		return fmt.Errorf("fsm apply %s at index %d: %w", msgType, index, err)
@@ -199,7 +204,28 @@ func (f *FSM) applyJobRegister(buf []byte, index uint64) error {
 	if req.Job == nil {
 		return fmt.Errorf("missing job")
 	}
+	if err := checkEntryJob("Job", req.Job); err != nil {
+		return err
+	}
 	st := f.State()
+	// The endpoint checks EnforceIndex before it proposes the entry, but
+	// two registrations with the same check-index can both pass that
+	// check before either is applied; only here, where entries apply one
+	// at a time, does the compare-and-set hold. A mismatch changes
+	// nothing, on every server alike.
+	if req.EnforceIndex {
+		existing, err := st.JobByID(nil, req.Job.Namespace, req.Job.ID)
+		if err != nil {
+			return err
+		}
+		var current uint64
+		if existing != nil {
+			current = existing.JobModifyIndex
+		}
+		if current != req.JobModifyIndex {
+			return fmt.Errorf("%w: enforcing job modify index %d: job %q has job modify index %d", structs.ErrConflict, req.JobModifyIndex, req.Job.ID, current)
+		}
+	}
 	if err := st.UpsertJob(index, req.Job); err != nil {
 		return err
 	}
@@ -259,6 +285,12 @@ func (f *FSM) applyAllocUpdate(buf []byte, index uint64) error {
 	if err := structs.Decode(buf, &req); err != nil {
 		return err
 	}
+	if err := checkEntryJob("Job", req.Job); err != nil {
+		return err
+	}
+	if err := checkEntryAllocs("Alloc", req.Alloc); err != nil {
+		return err
+	}
 	// Plans ship the job once rather than in every allocation.
 	if req.Job != nil {
 		for _, a := range req.Alloc {
@@ -278,6 +310,9 @@ func (f *FSM) applyAllocUpdate(buf []byte, index uint64) error {
 func (f *FSM) applyAllocClientUpdate(buf []byte, index uint64) error {
 	var req structs.AllocUpdateRequest
 	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	if err := checkNoNull("Alloc", req.Alloc); err != nil {
 		return err
 	}
 	st := f.State()

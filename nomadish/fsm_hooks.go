@@ -35,7 +35,7 @@ func (f *FSM) allocsApplied(index uint64, allocs []*structs.Allocation) {
 	fn := f.allocHook
 	f.hookMu.RUnlock()
 	if fn != nil {
-		fn(index, allocs)
+		f.afterCommit(func() { fn(index, allocs) })
 	}
 }
 
@@ -92,6 +92,9 @@ func (f *FSM) notifyNodeChange(t structs.MessageType, buf []byte, index uint64) 
 func (f *FSM) applyPlanResults(buf []byte, index uint64) error {
 	var req structs.ApplyPlanResultsRequest
 	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	if err := checkEntryPlanResults(&req); err != nil {
 		return err
 	}
 	if err := f.State().UpsertPlanResults(index, &req); err != nil {

@@ -111,8 +111,11 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	if err != nil {
 		return err
 	}
+	// The job as stored may already carry a later write's index; only an
+	// identical resubmission, which keeps the job's older index, answers
+	// with what is stored.
 	reply.JobModifyIndex = index
-	if stored != nil {
+	if stored != nil && stored.JobModifyIndex < index {
 		reply.JobModifyIndex = stored.JobModifyIndex
 	}
 	if args.Eval != nil {

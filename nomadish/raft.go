@@ -59,7 +59,8 @@ func (s *Server) openRaftStores() (*raftStores, error) {
 	// raft-wal v0.4.0's Close leaves its bolt meta store open (and locked),
 	// so the server owns the meta store and closes it after the WAL.
 	meta := &metadb.BoltMetaDB{}
-	wal, err := raftwal.Open(walDir, raftwal.WithMetaStore(meta), raftwal.WithLogger(s.logger.Named("raft-wal")))
+	wal, err := raftwal.Open(walDir, raftwal.WithMetaStore(meta), raftwal.WithSegmentFiler(newHealingFiler(walDir)),
+		raftwal.WithLogger(s.logger.Named("raft-wal")))
 	if err != nil {
 		meta.Close()
 		return nil, fmt.Errorf("open raft log: %w", err)

@@ -15,11 +15,20 @@ import (
 func (s *StateStore) UpdateDeploymentProgress(index uint64, req *structs.DeploymentProgressRequest) error {
 	return s.write(func(txn *memdb.Txn) error {
 		for _, p := range req.Deployments {
+			if p == nil {
+				// Never written by the deployment watcher: the
+				// entry is corrupt. Refused whole, as when this
+				// panicked, so that servers agree on its effect.
+				return fmt.Errorf("corrupt entry: Deployments holds a null")
+			}
 			if err := updateDeploymentProgressTxn(txn, index, p); err != nil {
 				return err
 			}
 		}
 		for _, u := range req.StableJobs {
+			if u == nil {
+				return fmt.Errorf("corrupt entry: StableJobs holds a null")
+			}
 			if err := updateJobStabilityTxn(txn, index, u); err != nil {
 				return err
 			}
@@ -54,6 +63,9 @@ func updateDeploymentProgressTxn(txn *memdb.Txn, index uint64, p *structs.Deploy
 	}
 	for name, g := range p.Groups {
 		st := d.TaskGroups[name]
+		if g == nil {
+			return fmt.Errorf("corrupt entry: group %q of deployment %q is null", name, p.DeploymentID)
+		}
 		if st == nil {
 			continue
 		}

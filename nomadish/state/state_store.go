@@ -37,6 +37,10 @@ type StateStore struct {
 	usage    *structs.UsageCache
 	diverged uint64
 	snapshot bool
+
+	// batch is the write transaction of a running Batch (batch.go),
+	// which every write joins; nil outside one.
+	batch *memdb.Txn
 }
 
 // StateSnapshot is a read-only point-in-time view of the store.
@@ -169,6 +173,10 @@ func (s *StateStore) write(fn func(txn *memdb.Txn) error) error {
 		// store's history at an unknown index: it stops sharing the
 		// usage cache.
 		s.usage = nil
+	}
+	if txn := s.batchTxn(); txn != nil {
+		// Batch commits or aborts the whole.
+		return fn(txn)
 	}
 	txn := s.db.Txn(true)
 	defer txn.Abort()
