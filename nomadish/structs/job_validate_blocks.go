@@ -235,6 +235,12 @@ func (t *Task) validateBlocks(v validator) {
 			continue
 		}
 		tv := v.index("Templates", i)
+		// The client refuses any other mode at task setup; refusing it here
+		// says so before the job runs.
+		checkEnum(tv, "ChangeMode", tmpl.ChangeMode, append([]string{"script"}, validChangeModes...))
+		if tmpl.ChangeMode == "signal" && tmpl.ChangeSignal == "" {
+			tv.fail("ChangeSignal", "required with change_mode = \"signal\", for example \"SIGHUP\"")
+		}
 		if tmpl.ChangeMode == "script" && (tmpl.ChangeScript == nil || tmpl.ChangeScript.Command == "") {
 			tv.fail("ChangeScript", "change_mode = \"script\" needs change_script { command = \"...\" }")
 		}

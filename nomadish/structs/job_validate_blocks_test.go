@@ -113,3 +113,30 @@ func TestBlockDataBounded(t *testing.T) {
 		t.Fatalf("TaskConfigTooDeep = %q, %v", path, found)
 	}
 }
+
+func TestTemplateChangeModeIsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		mode, signal, want string
+	}{
+		{"restart", "", ""},
+		{"signal", "SIGHUP", ""},
+		{"script", "", "change_script"},
+		{"reload", "", `"reload"`},
+		{"signal", "", "change_signal"},
+	} {
+		j := testJob()
+		j.Canonicalize()
+		tmpl := &Template{DestPath: "local/x", EmbeddedTmpl: "x", ChangeMode: tc.mode, ChangeSignal: tc.signal}
+		if tc.mode == "script" {
+			tmpl.ChangeScript = nil
+		}
+		j.TaskGroups[0].Tasks[0].Templates = []*Template{tmpl}
+		err := j.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("change_mode %q: %v", tc.mode, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("change_mode %q signal %q: error %v, want one naming %s", tc.mode, tc.signal, err, tc.want)
+		}
+	}
+}
