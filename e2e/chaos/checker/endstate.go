@@ -90,16 +90,18 @@ func CheckEndState(servers []ServerState, ops []history.Op) []string {
 func checkAgreement(servers []ServerState) []string {
 	var out []string
 	first := map[uint64]int{}
-	var indexes []string
 	for i, s := range servers {
 		if _, ok := first[s.Index]; !ok {
 			first[s.Index] = i
 		}
-		indexes = append(indexes, fmt.Sprintf("%s at %d", s.Server, s.Index))
 	}
-	if len(first) > 1 {
-		out = append(out, "servers did not converge on one applied index: "+strings.Join(indexes, ", "))
-	}
+	// Servers read at different applied indexes are not a violation: the
+	// cluster's own background writes (client updates, evaluations) go on
+	// after a run, so each server's state is read at its own index and only
+	// servers read at the same index are compared. The long run of
+	// 2026-12-07 met 8 of 55 schedules whose servers were 1-3 entries apart
+	// when read; none disagreed at an equal index.
+
 	for i, s := range servers {
 		ref := servers[first[s.Index]]
 		if first[s.Index] == i {

@@ -131,8 +131,9 @@ func TestCheckEndStateAgreement(t *testing.T) {
 	got := CheckEndState([]ServerState{mk("s1", 10), mk("s2", 10), s3}, ops)
 	wantViolation(t, got, "servers s1 and s3 disagree at index 10", `allocation "x1"`, "client running", "client pending", `only the first has node "n1"`)
 
-	got = CheckEndState([]ServerState{mk("s1", 10), mk("s2", 9)}, ops)
-	wantViolation(t, got, "did not converge", "s1 at 10", "s2 at 9")
+	if got = CheckEndState([]ServerState{mk("s1", 10), mk("s2", 9)}, ops); len(got) != 0 {
+		t.Errorf("servers read at different indexes are not compared, got %q", got)
+	}
 
 	// A lost write that every server shares is one line naming them all.
 	lost := []ServerState{server("s1", 10), server("s2", 10)}
