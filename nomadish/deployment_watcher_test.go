@@ -242,6 +242,10 @@ func TestPlanDeploymentCopyKeepsWatcherProgress(t *testing.T) {
 	waitDeployment(t, s, d.ID, "one healthy", func(d *structs.Deployment) bool { return d.TaskGroups["web"].HealthyAllocs == 1 })
 
 	// A plan made from an older snapshot places one more allocation.
+	node := &structs.Node{ID: "n1", Name: "n1", Datacenter: "dc1", Status: structs.NodeStatusReady}
+	if _, _, err := s.raftApply(structs.NodeRegisterRequestType, &structs.NodeRegisterRequest{Node: node}); err != nil {
+		t.Fatal(err)
+	}
 	one := &structs.Allocation{ID: "web-v1-2", EvalID: "eval-more", Namespace: d.Namespace, JobID: d.JobID, TaskGroup: "web",
 		Name: structs.AllocName(d.JobID, "web", 2), NodeID: "n1", DesiredStatus: structs.AllocDesiredStatusRun, DeploymentID: d.ID}
 	if _, _, err := s.raftApply(structs.ApplyPlanResultsRequestType, &structs.ApplyPlanResultsRequest{Deployment: stale, Allocs: []*structs.Allocation{one}}); err != nil {

@@ -32,6 +32,9 @@ type FSM struct {
 	// once its transaction commits (fsm_atomic.go). Only Apply's
 	// goroutine touches it.
 	committed *[]func()
+	// response is what Apply answers the entry being applied with when it
+	// is not an error (see PlanCommitOutcome); reset for each entry.
+	response interface{}
 }
 
 // NewFSM returns an FSM over store.
@@ -87,8 +90,9 @@ func (f *FSM) evalsApplied(evals []*structs.Evaluation) {
 	}
 }
 
-// Apply implements raft.FSM. It returns nil or an error, which reaches the
-// writer through raftApply.
+// Apply implements raft.FSM. It returns nil, an error, or for a plan whose
+// placements on a down node were left out a *structs.PlanCommitOutcome;
+// the answer reaches the writer through raftApply.
 func (f *FSM) Apply(log *raft.Log) interface{} {
 	if len(log.Data) == 0 {
 		return fmt.Errorf("fsm apply index %d: empty entry", log.Index)
@@ -101,13 +105,17 @@ func (f *FSM) Apply(log *raft.Log) interface{} {
 
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "fsm", "apply"}, time.Now(), []metrics.Label{{Name: "type", Value: msgType.String()}})
 
+	f.response = nil
 	err := f.applyAtomic(msgType, ignoreUnknown, buf, index)
 	if err != nil {
+		f.response = nil
 		f.logger.Error("fsm apply failed", "type", msgType.String(), "index", index, "error", err)
 		return fmt.Errorf("fsm apply %s at index %d: %w", msgType, index, err)
 	}
 	f.notifyNodeChange(msgType, buf, index)
-	return nil
+	resp := f.response
+	f.response = nil
+	return resp
 }
 
 // applyRecovering applies one entry and turns a panic into an error. The

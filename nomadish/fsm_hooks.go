@@ -97,8 +97,14 @@ func (f *FSM) applyPlanResults(buf []byte, index uint64) error {
 	if err := checkEntryPlanResults(&req); err != nil {
 		return err
 	}
-	if err := f.State().UpsertPlanResults(index, &req); err != nil {
+	dropped, err := f.State().CommitPlanResults(index, &req)
+	if err != nil {
 		return err
+	}
+	if len(dropped) > 0 {
+		f.logger.Warn("plan placed allocations on nodes that went down before it committed; those placements were left out",
+			"eval_ids", req.EvalIDs, "index", index, "nodes", dropped)
+		f.response = &structs.PlanCommitOutcome{DroppedNodes: dropped}
 	}
 	if n := len(req.AllocsStopped) + len(req.AllocsPreempted); n > 0 {
 		freed := make([]*structs.Allocation, 0, n)

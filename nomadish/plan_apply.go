@@ -44,7 +44,9 @@ func (s *Server) runPlanApplier(stopCh <-chan struct{}) {
 		if derr != nil {
 			return
 		}
-		if inflight != nil && inflight.finished() {
+		if inflight == nil || inflight.finished() {
+			// The snapshot is reused only to check a plan against the
+			// results of one still committing; otherwise it is stale.
 			inflight, snap, optimistic = nil, nil, nil
 		}
 		if optimistic != nil {
@@ -171,12 +173,28 @@ func (s *Server) dispatchPlan(p *pendingPlan, result *structs.PlanResult, req *s
 			return
 		}
 		result.AllocIndex = f.index
+		if out, ok := future.Response().(*structs.PlanCommitOutcome); ok && out != nil {
+			dropCommitted(result, out)
+		}
 		if result.RefreshIndex != 0 {
 			result.RefreshIndex = f.index
 		}
 		p.respond(result, nil)
 	}()
 	return f, nil
+}
+
+// dropCommitted takes out of result the placements the FSM left out
+// because their node went down after the plan was checked, and marks the
+// result partial so the scheduler plans those again on fresh state.
+func dropCommitted(result *structs.PlanResult, out *structs.PlanCommitOutcome) {
+	for _, id := range out.DroppedNodes {
+		metrics.IncrCounter([]string{"nomad", "plan", "node_rejected"}, 1)
+		delete(result.NodeAllocation, id)
+	}
+	if len(out.DroppedNodes) > 0 {
+		result.RefreshIndex = 1 // set to the commit's index by the caller
+	}
 }
 
 func evaluatePlanTimed(snap *state.StateSnapshot, snapIndex uint64, plan *structs.Plan, logger hclog.Logger) (*structs.PlanResult, *structs.ApplyPlanResultsRequest) {

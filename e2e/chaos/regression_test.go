@@ -27,6 +27,8 @@ var regressions = []struct {
 		"a register answered a later write's index; a paused leader served an old state to a default read"},
 	{101, 5, 45 * time.Second, "a server killed after a log suffix truncation could not start again: raft-wal's sealed " +
 		"segment without an index block (TestWALReopensAfterTailTruncation)"},
+	{1043, 5, 45 * time.Second, "an allocation placed on a node marked down one index before the plan committed " +
+		"(TestPlanCommitLeavesOutPlacementsOnDownNodes)"},
 }
 
 // TestChaosRegressions runs the kept seeds, each with the server count it

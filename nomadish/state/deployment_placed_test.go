@@ -13,6 +13,8 @@ func TestPlacedAllocsCountsWrittenAllocations(t *testing.T) {
 	s := testStore(t)
 	job := testJob("web")
 	must(t, s.UpsertJob(10, job))
+	must(t, s.UpsertNode(10, batchNode("n1")))
+	must(t, s.UpsertNode(10, batchNode("n2")))
 	d := &structs.Deployment{ID: "d1", Namespace: job.Namespace, JobID: job.ID, Status: structs.DeploymentStatusRunning,
 		TaskGroups: map[string]*structs.DeploymentState{"web": {DesiredTotal: 3}}}
 

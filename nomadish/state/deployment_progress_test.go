@@ -11,6 +11,7 @@ func TestDeploymentProgressKeepsWhatItDoesNotName(t *testing.T) {
 	s := testStore(t)
 	job := testJob("web")
 	must(t, s.UpsertJob(10, job))
+	must(t, s.UpsertNode(10, batchNode("n1")))
 	deadline := time.Unix(1000, 0)
 	must(t, s.UpsertDeployment(11, &structs.Deployment{ID: "d1", Namespace: job.Namespace, JobID: job.ID, Status: structs.DeploymentStatusRunning,
 		TaskGroups: map[string]*structs.DeploymentState{"web": {DesiredTotal: 3, PlacedAllocs: 2}}}))

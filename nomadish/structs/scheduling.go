@@ -41,6 +41,14 @@ type PlanResponse struct {
 	WriteMeta
 }
 
+// PlanCommitOutcome is what the FSM answers a committed plan with when it
+// left placements out: the nodes, sorted, that were gone, down or
+// disconnected when the entry applied. Their new allocations were not
+// written; the rest of the plan was.
+type PlanCommitOutcome struct {
+	DroppedNodes []string
+}
+
 // ApplyPlanResultsRequest is the Raft entry of a committed plan: every
 // allocation it places, stops or preempts, the deployment it creates or
 // changes, all applied in one state transaction.
