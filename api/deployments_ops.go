@@ -54,3 +54,23 @@ func (d *Deployments) Pause(id string, pause bool, w *WriteOptions) (*Deployment
 	}
 	return &resp, wm, nil
 }
+
+// deploymentPromoteRequest is the body of PUT /v1/deployment/promote/:id.
+type deploymentPromoteRequest struct {
+	DeploymentID string
+	All          bool
+	Groups       []string `json:",omitempty"`
+}
+
+// Promote promotes the canaries of a running deployment: of every group
+// with canaries when groups is empty, else of the named groups. A group
+// whose canaries are not all healthy is refused with a 400.
+func (d *Deployments) Promote(id string, groups []string, w *WriteOptions) (*DeploymentUpdateResponse, *WriteMeta, error) {
+	var resp DeploymentUpdateResponse
+	body := &deploymentPromoteRequest{DeploymentID: id, All: len(groups) == 0, Groups: groups}
+	wm, err := d.client.put("/v1/deployment/promote/"+url.PathEscape(id), body, &resp, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &resp, wm, nil
+}

@@ -245,6 +245,7 @@ func (c *Client) runnerConfig(a *structs.Allocation) *allocrunner.Config {
 		LogmonBinary:  logmon,
 		Getter:        c.getter,
 		DisableLogmon: c.cfg.disableLogmon,
+		Services:      c.serviceRPC(), // services.go
 	}
 }
 

@@ -82,7 +82,13 @@ func (c *AllocStatusCommand) Run(args []string) int {
 			return exitError
 		}
 	}
-	c.Ui.Output(formatAlloc(alloc, allocView{verbose: verbose, short: short, usage: usage}, c.clockNow()))
+	view := allocView{verbose: verbose, short: short, usage: usage}
+	if allocHasNomadChecks(alloc) {
+		// A client that cannot be reached does not hide the rest: the
+		// section says why it is missing (alloc_status_checks.go).
+		view.checks, view.checksErr = client.Allocations().Checks(alloc.ID, nil)
+	}
+	c.Ui.Output(formatAlloc(alloc, view, c.clockNow()))
 	return exitOK
 }
 
@@ -90,6 +96,10 @@ func (c *AllocStatusCommand) Run(args []string) int {
 type allocView struct {
 	verbose, short bool
 	usage          *api.AllocResourceUsage // nil without -stats
+	// checks are the results of the allocation's checks, read when its
+	// group has any; checksErr is why they could not be read.
+	checks    api.AllocCheckStatuses
+	checksErr error
 }
 
 // formatAlloc renders an allocation for alloc status.
@@ -128,6 +138,7 @@ func formatAlloc(a *api.Allocation, view allocView, now time.Time) string {
 	}
 	var b strings.Builder
 	b.WriteString(formatKV(rows))
+	b.WriteString(formatAllocChecks(view)) // alloc_status_checks.go
 
 	tasks := allocTasks(a)
 	if len(a.TaskStates) == 0 {

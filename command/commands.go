@@ -188,6 +188,7 @@ Usage: nomadish deployment <subcommand> [options] [args]
       $ nomadish deployment list
       $ nomadish deployment status 8990cfbc
       $ nomadish deployment pause 8990cfbc
+      $ nomadish deployment promote 8990cfbc
       $ nomadish deployment resume 8990cfbc
       $ nomadish deployment fail 8990cfbc
 
@@ -198,6 +199,8 @@ Usage: nomadish deployment <subcommand> [options] [args]
 		"deployment pause":  func() (cli.Command, error) { return &DeploymentPauseCommand{Meta: meta}, nil },
 		"deployment resume": func() (cli.Command, error) { return &DeploymentResumeCommand{Meta: meta}, nil },
 		"deployment status": func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta}, nil },
+
+		"deployment promote": func() (cli.Command, error) { return &DeploymentPromoteCommand{Meta: meta}, nil },
 
 		"eval": func() (cli.Command, error) {
 			return &parentCommand{ui: ui, name: "eval", synopsis: "Interact with evaluations", help: `

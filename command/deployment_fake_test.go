@@ -39,6 +39,7 @@ func newFakeDeploymentAgent(t *testing.T, deps ...*api.Deployment) *fakeDeployme
 	mux.HandleFunc("GET /v1/deployment/{id}", f.get)
 	mux.HandleFunc("PUT /v1/deployment/fail/{id}", f.fail)
 	mux.HandleFunc("PUT /v1/deployment/pause/{id}", f.pause)
+	mux.HandleFunc("PUT /v1/deployment/promote/{id}", f.promote)
 	f.index = 50
 	f.serve(t, mux)
 	return f
@@ -138,6 +139,52 @@ func (f *fakeDeploymentAgent) pause(w http.ResponseWriter, r *http.Request) {
 		resp.EvalID, resp.EvalCreateIndex = f.newEvalLocked(), f.index
 	}
 	f.reply(w, resp)
+}
+
+// promote answers as the server does: a group named that the deployment
+// lacks is refused, as is a group with fewer healthy allocations than
+// desired canaries (the fake counts HealthyAllocs as healthy canaries).
+func (f *fakeDeploymentAgent) promote(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	body := requestBody(r)
+	f.bodies = append(f.bodies, body)
+	var req struct {
+		DeploymentID string
+		All          bool
+		Groups       []string
+	}
+	if err := json.Unmarshal([]byte(body), &req); err != nil || req.DeploymentID != r.PathValue("id") || (!req.All && len(req.Groups) == 0) {
+		http.Error(w, "bad promote body: "+body, http.StatusBadRequest)
+		return
+	}
+	d := f.activeLocked(w, r)
+	if d == nil {
+		return
+	}
+	groups := req.Groups
+	if req.All {
+		groups = nil
+		for name := range d.TaskGroups {
+			groups = append(groups, name)
+		}
+	}
+	for _, name := range groups {
+		g := d.TaskGroups[name]
+		if g == nil {
+			http.Error(w, fmt.Sprintf("1 validation error:\n  * Groups: deployment %q has no group %q", d.ID, name), http.StatusBadRequest)
+			return
+		}
+		if g.HealthyAllocs < g.DesiredCanaries {
+			http.Error(w, fmt.Sprintf("1 validation error:\n  * Groups: group %q has %d of %d canaries healthy", name, g.HealthyAllocs, g.DesiredCanaries), http.StatusBadRequest)
+			return
+		}
+	}
+	for _, name := range groups {
+		d.TaskGroups[name].Promoted = true
+	}
+	f.index++
+	f.reply(w, api.DeploymentUpdateResponse{EvalID: f.newEvalLocked(), EvalCreateIndex: f.index, DeploymentModifyIndex: f.index, Index: f.index})
 }
 
 func (f *fakeDeploymentAgent) lastBody() string {

@@ -5,13 +5,13 @@ import (
 	"testing"
 )
 
-// warnedJobHCL asks for canaries, a Vault token and Consul, none of which
-// nomadish provides.
+// warnedJobHCL asks for canaries without a deployment (max_parallel = 0),
+// a Vault token and Consul, none of which nomadish provides.
 const warnedJobHCL = `
 job "warned" {
   datacenters = ["dc1"]
   update {
-    max_parallel = 1
+    max_parallel = 0
     canary       = 1
   }
   group "web" {

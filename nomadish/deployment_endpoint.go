@@ -197,6 +197,132 @@ func (d *Deployment) Pause(args *structs.DeploymentPauseRequest, reply *structs.
 	return d.setStatus(dep, job, structs.DeploymentStatusRunning, structs.DeploymentDescResumed, reply)
 }
 
+// Promote promotes the canaries of a running deployment: of every group
+// with canaries when All is set, else of the named groups. A group is
+// promoted only when all its canaries are placed and healthy; the
+// request is refused whole otherwise. The evaluation it creates rolls
+// out the rest of the promoted groups.
+func (d *Deployment) Promote(args *structs.DeploymentPromoteRequest, reply *structs.DeploymentUpdateResponse) error {
+	if done, err := d.srv.forward("Deployment.Promote", args, args, reply); done {
+		return err
+	}
+	dep, err := d.activeDeployment(args.DeploymentID)
+	if err != nil {
+		return err
+	}
+	if dep.Status != structs.DeploymentStatusRunning {
+		return invalid("DeploymentID", "deployment %q is %s; resume it before promoting it", dep.ID, dep.Status)
+	}
+	st := d.srv.State()
+	job, err := st.JobByID(nil, dep.Namespace, dep.JobID)
+	if err != nil {
+		return err
+	}
+	allocs, err := st.AllocsByDeployment(nil, dep.ID)
+	if err != nil {
+		return err
+	}
+	groups, err := promotableGroups(dep, args, canaryHealth(dep, allocs))
+	if err != nil {
+		return err
+	}
+	now := d.srv.clock().Now()
+	p := &structs.DeploymentProgress{
+		DeploymentID: dep.ID, Status: structs.DeploymentStatusRunning, StatusDescription: structs.DeploymentDescPromoted,
+		PromoteGroups: groups, Groups: map[string]*structs.DeploymentGroupProgress{}, ModifyTime: now.UnixNano(),
+	}
+	// The rollout after promotion gets a full progress deadline.
+	for _, name := range groups {
+		g := dep.TaskGroups[name]
+		if g.ProgressDeadline > 0 {
+			p.Groups[name] = &structs.DeploymentGroupProgress{HealthyAllocs: g.HealthyAllocs, UnhealthyAllocs: g.UnhealthyAllocs,
+				RequireProgressBy: now.Add(g.ProgressDeadline)}
+		}
+	}
+	req := &structs.DeploymentProgressRequest{Deployments: []*structs.DeploymentProgress{p}}
+	if job != nil {
+		ev := d.srv.deployments.deploymentEval(dep, job, now)
+		req.Evals = []*structs.Evaluation{ev}
+		reply.EvalID = ev.ID
+	}
+	_, index, err := d.srv.raftApply(structs.DeploymentProgressRequestType, req)
+	if err != nil {
+		return fmt.Errorf("promote deployment %s: %w", dep.ID, err)
+	}
+	if reply.EvalID != "" {
+		reply.EvalCreateIndex = index
+	}
+	reply.DeploymentModifyIndex = index
+	reply.Index = index
+	d.logger.Info("deployment promoted", "deployment_id", dep.ID, "groups", groups)
+	return nil
+}
+
+// promotableGroups resolves a promotion request to the groups it
+// promotes, sorted, or says why it cannot be done.
+func promotableGroups(dep *structs.Deployment, args *structs.DeploymentPromoteRequest, canaries map[string]canaryCounts) ([]string, error) {
+	var withCanaries []string
+	for name, g := range dep.TaskGroups {
+		if g.DesiredCanaries > 0 {
+			withCanaries = append(withCanaries, name)
+		}
+	}
+	sort.Strings(withCanaries)
+	var want []string
+	switch {
+	case args.All && len(args.Groups) > 0:
+		return nil, invalid("Groups", "give either All or Groups, not both")
+	case args.All:
+		want = withCanaries
+	case len(args.Groups) == 0:
+		return nil, invalid("Groups", "name the groups to promote, or set All")
+	default:
+		seen := map[string]bool{}
+		for _, name := range args.Groups {
+			g := dep.TaskGroups[name]
+			switch {
+			case g == nil:
+				return nil, invalid("Groups", "deployment %q has no group %q; its groups with canaries are %s", dep.ID, name, quotedList(withCanaries))
+			case g.DesiredCanaries == 0:
+				return nil, invalid("Groups", "group %q of deployment %q has no canaries to promote; its groups with canaries are %s", name, dep.ID, quotedList(withCanaries))
+			}
+			if !seen[name] {
+				seen[name] = true
+				want = append(want, name)
+			}
+		}
+		sort.Strings(want)
+	}
+	if len(want) == 0 {
+		return nil, invalid("DeploymentID", "deployment %q has no canaries to promote", dep.ID)
+	}
+	for _, name := range want {
+		g, c := dep.TaskGroups[name], canaries[name]
+		if g.Promoted {
+			continue
+		}
+		if c.healthy < g.DesiredCanaries {
+			return nil, invalid("Groups", "group %q has %d of %d canaries healthy (%d placed, %d unhealthy); a group is promoted only when all its canaries are healthy",
+				name, c.healthy, g.DesiredCanaries, c.placed, c.unhealthy)
+		}
+	}
+	return want, nil
+}
+
+func quotedList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%q", n)
+	}
+	return out
+}
+
 // resumedGroups gives every group with a progress deadline a full one
 // again from now: the time spent paused does not count against it.
 func resumedGroups(dep *structs.Deployment, now time.Time) map[string]*structs.DeploymentGroupProgress {

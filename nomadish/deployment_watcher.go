@@ -44,8 +44,15 @@ const deploymentWatcherRetry = 5 * time.Second
 // move. The watcher waits on watch sets of the deployments table and of
 // the running deployments' allocations, and on a timer for the nearest
 // progress deadline; it never polls. A deployment whose last judgement
-// wrote nothing is judged again only once something it read changed. Canaries and promotion are not
-// supported.
+// wrote nothing is judged again only once something it read changed.
+//
+// A group with canaries (DesiredCanaries > 0) is not complete until it is
+// promoted. Once all of its canaries are healthy its progress deadline
+// stops running (an operator may take their time to promote); if every
+// group waiting so has auto_promote, the watcher promotes them all in the
+// same entry and creates the evaluation that rolls out the rest, with a
+// full progress deadline from then on. An unhealthy canary fails the
+// deployment like any unhealthy allocation of it.
 type deploymentWatcher struct {
 	srv    *Server
 	logger hclog.Logger
@@ -238,6 +245,7 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 	for g, n := range updatedInPlace(d, jobAllocs) {
 		healthy[g] += n
 	}
+	canaries := canaryHealth(d, all)
 
 	p := &structs.DeploymentProgress{DeploymentID: d.ID, Groups: map[string]*structs.DeploymentGroupProgress{}}
 	changed, progressed := false, false
@@ -264,13 +272,33 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 	if d.Status == structs.DeploymentStatusRunning {
 		var deadlinePassed, complete bool
 		complete = true
+		// Groups whose canaries are all healthy and wait for promotion,
+		// and whether all of those promote themselves.
+		var awaiting []string
+		autoPromote := true
+		for _, name := range names {
+			g := d.TaskGroups[name]
+			if g.DesiredCanaries > 0 && !g.Promoted && canaries[name].healthy >= g.DesiredCanaries {
+				awaiting = append(awaiting, name)
+				autoPromote = autoPromote && g.AutoPromote
+			}
+		}
+		awaits := func(name string) bool {
+			for _, n := range awaiting {
+				if n == name {
+					return true
+				}
+			}
+			return false
+		}
 		for _, name := range names {
 			g, gp := d.TaskGroups[name], p.Groups[name]
-			if gp.HealthyAllocs >= g.DesiredTotal {
+			pending := g.DesiredCanaries > 0 && !g.Promoted
+			if gp.HealthyAllocs >= g.DesiredTotal && !pending {
 				continue
 			}
 			complete = false
-			if g.ProgressDeadline <= 0 || gp.RequireProgressBy.IsZero() {
+			if g.ProgressDeadline <= 0 || gp.RequireProgressBy.IsZero() || awaits(name) {
 				continue
 			}
 			if !now.Before(gp.RequireProgressBy) {
@@ -304,6 +332,26 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 			}
 			p.StatusDescription = desc
 			changed = true
+		case len(awaiting) > 0 && autoPromote && !promotionPending(d, awaiting):
+			// Every group waiting for promotion promotes itself; groups
+			// whose canaries are not all healthy yet are promoted when
+			// they are.
+			p.PromoteGroups = awaiting
+			p.Status = structs.DeploymentStatusRunning
+			p.StatusDescription = structs.DeploymentDescPromoted
+			for _, name := range awaiting {
+				if g := d.TaskGroups[name]; g.ProgressDeadline > 0 {
+					p.Groups[name].RequireProgressBy = now.Add(g.ProgressDeadline)
+				}
+			}
+			changed = true
+			if job != nil {
+				out.eval = w.deploymentEval(d, job, now)
+			}
+		case len(awaiting) > 0 && d.StatusDescription != structs.DeploymentDescNeedsPromotion && !autoPromote:
+			p.Status = structs.DeploymentStatusRunning
+			p.StatusDescription = structs.DeploymentDescNeedsPromotion
+			changed = true
 		case complete:
 			p.Status = structs.DeploymentStatusSuccessful
 			p.StatusDescription = structs.DeploymentDescSuccessful
@@ -311,11 +359,7 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 			out.wakeAt = time.Time{}
 			changed = true
 		case progressed && job != nil:
-			out.eval = &structs.Evaluation{
-				ID: uuid.NewString(), Namespace: d.Namespace, Priority: evalPriority(d, job), Type: job.Type,
-				TriggeredBy: structs.EvalTriggerDeploymentWatcher, JobID: d.JobID, JobModifyIndex: job.JobModifyIndex,
-				DeploymentID: d.ID, Status: structs.EvalStatusPending, CreateTime: now.UnixNano(), ModifyTime: now.UnixNano(),
-			}
+			out.eval = w.deploymentEval(d, job, now)
 		}
 	}
 	if changed {
@@ -323,6 +367,55 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 		out.progress = p
 	}
 	return out, nil
+}
+
+// deploymentEval is an evaluation of d's job that lets the scheduler
+// continue the deployment.
+func (w *deploymentWatcher) deploymentEval(d *structs.Deployment, job *structs.Job, now time.Time) *structs.Evaluation {
+	return &structs.Evaluation{
+		ID: uuid.NewString(), Namespace: d.Namespace, Priority: evalPriority(d, job), Type: job.Type,
+		TriggeredBy: structs.EvalTriggerDeploymentWatcher, JobID: d.JobID, JobModifyIndex: job.JobModifyIndex,
+		DeploymentID: d.ID, Status: structs.EvalStatusPending, CreateTime: now.UnixNano(), ModifyTime: now.UnixNano(),
+	}
+}
+
+// promotionPending reports whether every group named is promoted in d
+// already (a promotion written but not yet seen would be written twice).
+func promotionPending(d *structs.Deployment, groups []string) bool {
+	for _, name := range groups {
+		if g := d.TaskGroups[name]; g == nil || !g.Promoted {
+			return false
+		}
+	}
+	return true
+}
+
+// canaryCounts is one group's canaries in a deployment.
+type canaryCounts struct {
+	placed, healthy, unhealthy int
+}
+
+// canaryHealth counts, per group, the canaries of d that are meant to
+// run and how many of them reported healthy or unhealthy.
+func canaryHealth(d *structs.Deployment, allocs []*structs.Allocation) map[string]canaryCounts {
+	out := map[string]canaryCounts{}
+	for _, a := range allocs {
+		ds := a.DeploymentStatus
+		if a.DeploymentID != d.ID || ds == nil || !ds.Canary || a.DesiredStatus != structs.AllocDesiredStatusRun {
+			continue
+		}
+		c := out[a.TaskGroup]
+		c.placed++
+		if ds.Healthy != nil {
+			if *ds.Healthy {
+				c.healthy++
+			} else {
+				c.unhealthy++
+			}
+		}
+		out[a.TaskGroup] = c
+	}
+	return out
 }
 
 // olderVersionRunning reports whether an allocation of the deployment's

@@ -27,6 +27,7 @@ var endpoints = []endpoint{
 	{"Deployment", func(s *Server, l hclog.Logger) interface{} { return &Deployment{srv: s, logger: l} }},
 	{"Plan", func(s *Server, l hclog.Logger) interface{} { return &Plan{srv: s, logger: l} }},
 	{"Scaling", func(s *Server, l hclog.Logger) interface{} { return &Scaling{srv: s, logger: l} }},
+	{"ServiceRegistration", func(s *Server, l hclog.Logger) interface{} { return &ServiceRegistration{srv: s, logger: l} }},
 }
 
 // setupRPCEndpoints registers every endpoint on srv.

@@ -163,6 +163,9 @@ func (f *FSM) applyRecovering(msgType structs.MessageType, ignoreUnknown bool, b
 		err = f.applyAllocUpdateDesiredTransition(buf, index)
 	case structs.DeploymentProgressRequestType:
 		err = f.applyDeploymentProgress(buf, index)
+	case structs.ServiceRegistrationUpsertRequestType, structs.ServiceRegistrationDeleteByAllocRequestType,
+		structs.ServiceRegistrationDeleteByIDRequestType:
+		err = f.applyServiceRegistration(msgType, buf, index) // fsm_services.go
 	default:
 		if ignoreUnknown {
 			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)

@@ -28,6 +28,7 @@ const (
 	EvalSnapshot
 	DeploymentSnapshot
 	IndexSnapshot
+	ServiceRegistrationSnapshot
 )
 
 // snapshotVersion is written in the header; Restore refuses newer ones.
@@ -90,6 +91,7 @@ func (s *fsmSnapshot) persist(enc *codec.Encoder) error {
 		{AllocSnapshot, s.snap.Allocs},
 		{EvalSnapshot, s.snap.Evals},
 		{DeploymentSnapshot, s.snap.Deployments},
+		{ServiceRegistrationSnapshot, s.snap.ServiceRegistrations},
 		{IndexSnapshot, func(memdb.WatchSet) (memdb.ResultIterator, error) { return s.snap.Indexes() }},
 	}
 	for _, t := range tables {
@@ -193,6 +195,11 @@ func restoreInto(r *state.StateRestore, rd io.Reader) error {
 			d := new(structs.Deployment)
 			if err = dec.Decode(d); err == nil {
 				err = r.DeploymentRestore(d)
+			}
+		case ServiceRegistrationSnapshot:
+			reg := new(structs.ServiceRegistration)
+			if err = dec.Decode(reg); err == nil {
+				err = r.ServiceRegistrationRestore(reg)
 			}
 		case IndexSnapshot:
 			idx := new(state.IndexEntry)

@@ -232,32 +232,32 @@ func TestNodeRegisterStatusAndList(t *testing.T) {
 	}
 }
 
-// A job asking for canaries, which nomadish does not do yet, is
-// registered with a warning that says how it will be rolled out instead;
-// the plan says the same.
+// Canaries with max_parallel = 0 would never be placed (no deployment):
+// the job is registered with a warning that says so, and the plan says
+// the same. With max_parallel set, canaries work and nothing is warned.
 func TestJobRegisterWarnsOfCanaries(t *testing.T) {
 	s := testServer(t, nil)
 	waitForLeader(t, s)
 	job := mockJob("canary")
-	job.TaskGroups[0].Update = &structs.UpdateStrategy{MaxParallel: 2, Canary: 1}
+	job.TaskGroups[0].Update = &structs.UpdateStrategy{MaxParallel: 0, Canary: 1}
 	var resp structs.JobRegisterResponse
 	if err := s.RPC("Job.Register", &structs.JobRegisterRequest{Job: job.Copy()}, &resp); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(resp.Warnings, "canary = 1") || !strings.Contains(resp.Warnings, "2 allocation(s) at a time") {
+	if !strings.Contains(resp.Warnings, "canary = 1 has no effect with max_parallel = 0") {
 		t.Fatalf("register warnings = %q", resp.Warnings)
 	}
 	var plan structs.JobPlanResponse
 	if err := s.RPC("Job.Plan", &structs.JobPlanRequest{Job: job.Copy()}, &plan); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(plan.Warnings, "canary deployments are not supported yet") {
+	if !strings.Contains(plan.Warnings, "no canaries are placed") {
 		t.Fatalf("plan warnings = %q", plan.Warnings)
 	}
 
-	job.TaskGroups[0].Update.Canary = 0
+	job.TaskGroups[0].Update.MaxParallel = 2
 	resp = structs.JobRegisterResponse{}
 	if err := s.RPC("Job.Register", &structs.JobRegisterRequest{Job: job}, &resp); err != nil || resp.Warnings != "" {
-		t.Fatalf("without canaries: %v, warnings %q", err, resp.Warnings)
+		t.Fatalf("canaries with max_parallel 2: %v, warnings %q", err, resp.Warnings)
 	}
 }

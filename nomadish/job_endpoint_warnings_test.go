@@ -14,7 +14,8 @@ func TestJobWarningsAreTheSameFromValidatePlanAndRegister(t *testing.T) {
 	s := testServer(t, nil)
 	waitForLeader(t, s)
 	job := mockJob("warned")
-	job.TaskGroups[0].Update = &structs.UpdateStrategy{MaxParallel: 1, Canary: 1}
+	// Canaries without a deployment (max_parallel 0) are warned of.
+	job.TaskGroups[0].Update = &structs.UpdateStrategy{MaxParallel: 0, Canary: 1}
 	job.TaskGroups[0].Tasks[0].Vault = &structs.Vault{Policies: []string{"app"}}
 	job.TaskGroups[0].Consul = &structs.Consul{Namespace: "team"}
 

@@ -92,6 +92,20 @@ func entryCases() []entryCase {
 			stop.DesiredStatus = structs.AllocDesiredStatusStop
 			return &structs.ApplyPlanResultsRequest{AllocsStopped: []*structs.Allocation{stop}, EvalIDs: []string{"e1"}}
 		}},
+		{typ: structs.ServiceRegistrationUpsertRequestType, msg: func(map[string]interface{}) interface{} {
+			return &structs.ServiceRegistrationUpsertRequest{Services: []*structs.ServiceRegistration{
+				{ID: "_nomad-task-p1-web-http-http", ServiceName: "http", Namespace: ns, NodeID: "n1", Datacenter: "dc1", JobID: "web",
+					AllocID: "p1", Tags: []string{"v1"}, Address: "127.0.0.1", Port: 8080, Health: structs.ServiceHealthPassing},
+				{ID: "_nomad-task-p1-web-admin-admin", ServiceName: "admin", Namespace: ns, NodeID: "n1", Datacenter: "dc1", JobID: "web",
+					AllocID: "p1", Address: "127.0.0.1", Port: 8081},
+			}}
+		}},
+		{typ: structs.ServiceRegistrationDeleteByIDRequestType, msg: func(map[string]interface{}) interface{} {
+			return &structs.ServiceRegistrationDeleteByIDRequest{ID: "_nomad-task-p1-web-admin-admin", WriteRequest: structs.WriteRequest{Namespace: ns}}
+		}},
+		{typ: structs.ServiceRegistrationDeleteByAllocRequestType, msg: func(map[string]interface{}) interface{} {
+			return &structs.ServiceRegistrationDeleteByAllocRequest{AllocID: "p1"}
+		}},
 		{typ: structs.AllocUpdateDesiredTransitionRequestType, msg: func(map[string]interface{}) interface{} {
 			return &structs.AllocUpdateDesiredTransitionRequest{Allocs: map[string]*structs.DesiredTransition{"p1": {Migrate: true}},
 				Evals: []*structs.Evaluation{eval("e3")}}

@@ -30,6 +30,9 @@ const (
 	placeMigrate
 	placeReschedule
 	placeDestructive
+	// placeCanary: a canary of a new job version, placed beside the
+	// old allocations without replacing one (reconcile_canary.go).
+	placeCanary
 )
 
 // placement is one allocation to place: its name and group, and for a
@@ -120,6 +123,9 @@ type reconciler struct {
 	// wantDeployment asks finishDeployment to create one.
 	current        *structs.Deployment
 	wantDeployment bool
+	// desiredCanaries is, per group waiting for canaries, how many the
+	// deployment wants (reconcile_canary.go).
+	desiredCanaries map[string]int
 }
 
 type updateKey struct {
@@ -246,6 +252,7 @@ type slot struct {
 func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpdates, tg *structs.TaskGroup, allocs []*structs.Allocation) {
 	var kept []slot
 	var replace []placement
+	var canaries []*structs.Allocation // pending canaries of the current deployment
 	hadCurrent := false
 	losers := r.reconnectLosers(res, tg, allocs)
 
@@ -263,6 +270,25 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 		}
 		n, known := r.nodes[a.NodeID]
 		taint := taintOf(n, known)
+		if isCanary(a) {
+			switch r.canaryFateOf(a) {
+			case canaryStop:
+				res.stop = append(res.stop, allocStop{alloc: a, desc: descCanaryEnded})
+				du.Stop++
+				continue
+			case canaryPending:
+				// Beside the group's count, not in it. A lost canary
+				// is stopped and placed again as a canary; a failed
+				// one stays, as it has failed the deployment.
+				if taint == nodeLost || a.ClientStatus == structs.AllocClientStatusLost {
+					res.stop = append(res.stop, allocStop{alloc: a, desc: descLost, clientStatus: structs.AllocClientStatusLost})
+					du.Stop++
+					continue
+				}
+				canaries = append(canaries, a)
+				continue
+			}
+		}
 		switch {
 		case a.ClientStatus == structs.AllocClientStatusComplete:
 			if r.batch {
@@ -381,6 +407,10 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 			destructive = append(destructive, s)
 		}
 	}
+	if r.wantsCanaries(tg) && (len(destructive) > 0 || len(canaries) > 0) {
+		r.placeCanaries(res, du, tg, destructive, canaries)
+		destructive = nil
+	}
 	limit := r.destructiveLimit(tg, allocs, len(destructive))
 	sort.SliceStable(destructive, func(i, j int) bool {
 		if destructive[i].failed != destructive[j].failed {
@@ -415,14 +445,19 @@ func (r *reconciler) scaleDown(res *reconcileResult, du *structs.DesiredUpdates,
 			order = append(order, i)
 		}
 	}
+	// Among duplicated names an allocation of an older job version goes
+	// first: a promoted canary stands in for the old allocation of its
+	// name.
 	rank := func(s slot) int {
 		switch {
-		case counts[s.alloc.Name] > 1:
+		case counts[s.alloc.Name] > 1 && (s.alloc.Job == nil || !r.sameVersion(s.alloc.Job)):
 			return 0
-		case s.failed:
+		case counts[s.alloc.Name] > 1:
 			return 1
+		case s.failed:
+			return 2
 		}
-		return 2
+		return 3
 	}
 	sort.SliceStable(order, func(i, j int) bool {
 		a, b := kept[order[i]], kept[order[j]]

@@ -51,8 +51,7 @@ func (r *reconciler) destructiveLimit(tg *structs.TaskGroup, allocs []*structs.A
 	if !r.needsDeployment(tg) {
 		return n
 	}
-	if d := r.deployment; d != nil && r.deploymentOfCurrentVersion(d) &&
-		(d.Status == structs.DeploymentStatusPaused || d.Status == structs.DeploymentStatusFailed) {
+	if r.deploymentHalted() {
 		return 0
 	}
 	inflight := 0
@@ -94,6 +93,11 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 				d.TaskGroups[name] = &structs.DeploymentState{}
 			}
 		}
+		for name, n := range r.desiredCanaries {
+			if st := d.TaskGroups[name]; st != nil && !st.Promoted && st.DesiredCanaries < n {
+				st.DesiredCanaries = n
+			}
+		}
 		d.ModifyTime = r.now.UnixNano()
 		res.deployment = d
 		return
@@ -125,6 +129,7 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 			AutoPromote:      tg.Update.AutoPromote,
 			ProgressDeadline: tg.Update.ProgressDeadline,
 			DesiredTotal:     tg.Count,
+			DesiredCanaries:  r.desiredCanaries[tg.Name],
 		}
 		if tg.Update.ProgressDeadline > 0 {
 			st.RequireProgressBy = r.now.Add(tg.Update.ProgressDeadline)

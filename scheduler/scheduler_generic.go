@@ -266,5 +266,8 @@ func newAllocation(ctx *evalContext, job *structs.Job, p placement, option *rank
 	if p.kind == placeReschedule {
 		a.RescheduleTracker = nextTracker(p.previous, p.tg.ReschedulePolicy, ctx.now, p.delay)
 	}
+	if p.kind == placeCanary {
+		a.DeploymentStatus = &structs.AllocDeploymentStatus{Canary: true}
+	}
 	return a
 }

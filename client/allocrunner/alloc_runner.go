@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/nomadish/nomadish/client/allocdir"
 	"github.com/nomadish/nomadish/client/allocrunner/taskrunner"
+	"github.com/nomadish/nomadish/client/checks"
+	"github.com/nomadish/nomadish/client/serviceregistration"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -65,6 +67,12 @@ type AllocRunner struct {
 	setupErr error
 	// health is the deployment health verdict (health.go), once decided.
 	health *structs.AllocDeploymentStatus
+	// checks runs the allocation's health checks (checks.go) while Run
+	// runs; nil when it has none.
+	checks *checks.Tracker
+	// services registers the allocation's services (services.go) while
+	// Run runs; nil when it has none.
+	services *serviceregistration.Hook
 }
 
 // New returns a runner for cfg.Alloc. It does not start anything.

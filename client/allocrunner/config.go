@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/nomadish/nomadish/client/artifact"
+	"github.com/nomadish/nomadish/client/serviceregistration"
 	"github.com/nomadish/nomadish/client/state"
 	"github.com/nomadish/nomadish/drivers/plugin"
 	"github.com/nomadish/nomadish/nomadish/structs"
@@ -61,4 +62,7 @@ type Config struct {
 	// StatsInterval paces tasks' resource usage samples; 0 is
 	// taskrunner.DefaultStatsInterval and a negative value turns stats off.
 	StatsInterval time.Duration
+	// Services registers the allocation's services with the servers
+	// (services.go); nil registers none.
+	Services serviceregistration.RPC
 }

@@ -51,6 +51,13 @@ func (ar *AllocRunner) Run() {
 	} else if u := healthStrategy(ar.Alloc(), ar.group); u != nil {
 		go ar.watchHealth(u)
 	}
+	if !stop {
+		ar.startChecks() // checks.go
+		defer ar.stopChecks()
+	}
+	if !stop {
+		ar.startServices() // services.go
+	}
 
 	// The loop ends on the report it sent, never on a fresh look at the
 	// tasks: a task that dies between the report and that look would
@@ -62,16 +69,19 @@ func (ar *AllocRunner) Run() {
 		ar.step()
 		last = ar.Alloc()
 		ar.report(last)
+		ar.syncServices(last)
 		if allDead(last) {
 			break
 		}
 		select {
 		case <-ar.updateCh:
 		case <-ar.shutdownCh:
+			ar.stopServices(false) // the tasks keep running
 			ar.shutdownTasks()
 			return
 		}
 	}
+	ar.stopServices(true)
 	// Every task is dead; let their runners finish (stop hooks).
 	for _, n := range ar.names {
 		ar.mu.Lock()
@@ -141,6 +151,8 @@ func (ar *AllocRunner) kill(destroy bool) {
 		ar.skipShutdownDelays()
 	}
 	ar.taskStateChanged()
+	// Services leave discovery before any delay is waited.
+	ar.deregisterServices()
 
 	if !destroy && !already && !ar.delaysSkipped() && ar.group.ShutdownDelay != nil && *ar.group.ShutdownDelay > 0 {
 		d := *ar.group.ShutdownDelay

@@ -39,6 +39,7 @@ func (s *HTTPServer) registerClientRoutes() {
 	s.route("/v1/client/allocation/{alloc}/stats", methods{http.MethodGet: s.clientAllocStats})
 	s.route("/v1/client/allocation/{alloc}/exec", methods{http.MethodGet: s.clientAllocExec})
 	s.registerClientStatsRoutes()
+	s.registerClientChecksRoutes() // client_checks_endpoint.go
 	// Nomad's API also serves restart and signal under /v1/allocation.
 	s.route("/v1/allocation/{alloc}/restart", methods{http.MethodPut: s.clientAllocRestart, http.MethodPost: s.clientAllocRestart})
 	s.route("/v1/allocation/{alloc}/signal", methods{http.MethodPut: s.clientAllocSignal, http.MethodPost: s.clientAllocSignal})

@@ -11,6 +11,7 @@ func (s *HTTPServer) registerDeploymentRoutes() {
 	s.route("/v1/deployment/{id}", methods{http.MethodGet: s.deploymentGet})
 	s.route("/v1/deployment/fail/{id}", methods{http.MethodPut: s.deploymentFail, http.MethodPost: s.deploymentFail})
 	s.route("/v1/deployment/pause/{id}", methods{http.MethodPut: s.deploymentPause, http.MethodPost: s.deploymentPause})
+	s.route("/v1/deployment/promote/{id}", methods{http.MethodPut: s.deploymentPromote, http.MethodPost: s.deploymentPromote})
 	s.route("/v1/deployment/allocations/{id}", methods{http.MethodGet: s.deploymentAllocations})
 }
 
@@ -141,6 +142,36 @@ func (s *HTTPServer) deploymentPause(w http.ResponseWriter, r *http.Request) (in
 	s.parseWriteRequest(r, &args.WriteRequest)
 	var out structs.DeploymentUpdateResponse
 	if err := s.backend.RPC("Deployment.Pause", &args, &out); err != nil {
+		return nil, err
+	}
+	return toDeploymentUpdateResponse(w, &out), nil
+}
+
+// deploymentPromoteBody is the body of PUT /v1/deployment/promote/:id.
+type deploymentPromoteBody struct {
+	DeploymentID string
+	All          bool
+	Groups       []string
+}
+
+// deploymentPromote is PUT /v1/deployment/promote/:id: {"All": true}
+// promotes every group with canaries, {"Groups": ["web"]} the named ones.
+func (s *HTTPServer) deploymentPromote(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	id := r.PathValue("id")
+	var body deploymentPromoteBody
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.DeploymentID != "" && body.DeploymentID != id {
+		return nil, badRequest("DeploymentID: %q does not match the deployment ID %q in the path", body.DeploymentID, id)
+	}
+	if !body.All && len(body.Groups) == 0 {
+		return nil, badRequest(`All or Groups: required, as {"All": true} or {"Groups": ["web"]}`)
+	}
+	args := structs.DeploymentPromoteRequest{DeploymentID: id, All: body.All, Groups: body.Groups}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	var out structs.DeploymentUpdateResponse
+	if err := s.backend.RPC("Deployment.Promote", &args, &out); err != nil {
 		return nil, err
 	}
 	return toDeploymentUpdateResponse(w, &out), nil

@@ -107,6 +107,7 @@ func newHTTPServer(b backend, cfg *Config, m *metricsSinks, logger hclog.Logger)
 	s.registerOperatorRoutes()
 	s.registerMetricsRoutes()
 	s.registerScalingRoutes()
+	s.registerServiceRoutes() // service_endpoint.go
 	if cfg != nil && (cfg.EnableDebug || cfg.DevMode) {
 		s.registerDebugRoutes()
 	}

@@ -93,7 +93,13 @@ func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allo
 			alloc.ClientDescription = update.ClientDescription
 			alloc.TaskStates = update.TaskStates
 			if update.DeploymentStatus != nil {
-				alloc.DeploymentStatus = update.DeploymentStatus
+				// The client reports health only; whether the
+				// allocation is a canary is the scheduler's to say.
+				ds := *update.DeploymentStatus
+				if existing.DeploymentStatus != nil && existing.DeploymentStatus.Canary {
+					ds.Canary = true
+				}
+				alloc.DeploymentStatus = &ds
 			}
 			alloc.ModifyIndex = index
 			alloc.ModifyTime = update.ModifyTime

@@ -73,6 +73,11 @@ func updateDeploymentProgressTxn(txn *memdb.Txn, index uint64, p *structs.Deploy
 		st.UnhealthyAllocs = g.UnhealthyAllocs
 		st.RequireProgressBy = g.RequireProgressBy
 	}
+	for _, name := range p.PromoteGroups {
+		if st := d.TaskGroups[name]; st != nil {
+			st.Promoted = true
+		}
+	}
 	if p.ModifyTime != 0 {
 		d.ModifyTime = p.ModifyTime
 	}
@@ -133,6 +138,10 @@ func keepDeploymentProgress(prev, d *structs.Deployment) {
 			continue
 		}
 		st.PlacedAllocs = p.PlacedAllocs
+		// Canaries are recorded by the store (placedAllocs) and
+		// promotion by the deployment endpoints and watcher.
+		st.PlacedCanaries = p.PlacedCanaries
+		st.Promoted = st.Promoted || p.Promoted
 		st.HealthyAllocs = p.HealthyAllocs
 		st.UnhealthyAllocs = p.UnhealthyAllocs
 		if p.RequireProgressBy.After(st.RequireProgressBy) {

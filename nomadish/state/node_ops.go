@@ -30,6 +30,14 @@ func (s *StateStore) UpdateNodeStatusLost(index uint64, nodeID, status string, u
 		if err := insertNodeTxn(txn, index, node, event); err != nil {
 			return err
 		}
+		if status == structs.NodeStatusDown {
+			// A down node's services leave discovery in this same
+			// transaction (services.go). A disconnected node keeps
+			// them: its allocations may still run and come back.
+			if err := deleteNodeServicesTxn(txn, index, nodeID); err != nil {
+				return err
+			}
+		}
 		if status != structs.NodeStatusDown && status != structs.NodeStatusDisconnected {
 			return nil
 		}

@@ -53,6 +53,9 @@ func (s *StateStore) DeleteNode(index uint64, nodeIDs []string) error {
 			if n == 0 {
 				return fmt.Errorf("node %q: %w", id, structs.ErrNotFound)
 			}
+			if err := deleteNodeServicesTxn(txn, index, id); err != nil {
+				return err
+			}
 		}
 		return setIndex(txn, index, tableNodes)
 	})
@@ -79,6 +82,12 @@ func (s *StateStore) UpdateNodeStatus(index uint64, nodeID, status string, updat
 		}
 		if err := txn.Insert(tableNodes, node); err != nil {
 			return fmt.Errorf("insert node: %w", err)
+		}
+		if status == structs.NodeStatusDown {
+			// A down node's services leave discovery with it (services.go).
+			if err := deleteNodeServicesTxn(txn, index, nodeID); err != nil {
+				return err
+			}
 		}
 		return setIndex(txn, index, tableNodes)
 	})

@@ -15,10 +15,11 @@ const (
 	tableAllocs      = "allocs"
 	tableEvals       = "evals"
 	tableDeployments = "deployment"
+	tableServices    = "services" // services.go
 )
 
 // Tables lists the tables whose latest index is tracked.
-var Tables = []string{tableJobs, tableJobVersion, tableJobSummary, tableNodes, tableAllocs, tableEvals, tableDeployments}
+var Tables = []string{tableJobs, tableJobVersion, tableJobSummary, tableNodes, tableAllocs, tableEvals, tableDeployments, tableServices}
 
 func stringField(name string) *memdb.StringFieldIndex {
 	return &memdb.StringFieldIndex{Field: name}
@@ -84,5 +85,6 @@ func schema() *memdb.DBSchema {
 				"job": {Name: "job", Indexer: nsAndID("JobID")},
 			},
 		},
+		tableServices: servicesTableSchema(),
 	}}
 }

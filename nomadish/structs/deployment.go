@@ -56,6 +56,21 @@ func (d *Deployment) Active() bool {
 	return false
 }
 
+// RequiresPromotion reports whether some group of the deployment has
+// canaries and has not been promoted: the rest of that group is not
+// rolled out until it is.
+func (d *Deployment) RequiresPromotion() bool {
+	if d == nil {
+		return false
+	}
+	for _, g := range d.TaskGroups {
+		if g != nil && g.DesiredCanaries > 0 && !g.Promoted {
+			return true
+		}
+	}
+	return false
+}
+
 // Copy returns a deep copy of the deployment.
 func (d *Deployment) Copy() *Deployment {
 	if d == nil {

@@ -13,6 +13,10 @@ const (
 	DeploymentDescResumed          = "Deployment is running"
 	DeploymentDescRollbackSuffix   = " - rolling back to job version %d"
 	DeploymentDescNoRollbackSuffix = " - no stable job version to auto revert to"
+	// Canary deployments (Nomad's wording).
+	DeploymentDescNeedsPromotion     = "Deployment is running but requires manual promotion"
+	DeploymentDescPendingAutoPromote = "Deployment is running pending automatic promotion"
+	DeploymentDescPromoted           = "Deployment is running"
 )
 
 // DeploymentProgressRequest is one Raft entry of the leader's deployment
@@ -36,8 +40,12 @@ type DeploymentProgress struct {
 	StatusDescription string
 	// Groups replaces the named groups' health counts and progress
 	// deadline; groups not named are kept.
-	Groups     map[string]*DeploymentGroupProgress
-	ModifyTime int64
+	Groups map[string]*DeploymentGroupProgress
+	// PromoteGroups marks the named groups promoted: their canaries
+	// count as the new version's allocations and the rest of the
+	// group is rolled out.
+	PromoteGroups []string
+	ModifyTime    int64
 }
 
 // DeploymentGroupProgress is one group's health within a deployment.
@@ -58,6 +66,15 @@ type JobStabilityUpdate struct {
 // DeploymentFailRequest asks to fail an active deployment.
 type DeploymentFailRequest struct {
 	DeploymentID string
+	WriteRequest
+}
+
+// DeploymentPromoteRequest promotes the canaries of a deployment: of
+// every group with canaries when All is set, else of the named Groups.
+type DeploymentPromoteRequest struct {
+	DeploymentID string
+	All          bool
+	Groups       []string
 	WriteRequest
 }
 

@@ -262,6 +262,7 @@ func (tg *TaskGroup) validate(v validator, j *Job) {
 	tg.validateScaling(v, j)
 	validateNetworks(v, tg.Networks)
 	validateServices(v, tg.Services)
+	tg.validateChecks(v) // job_validate_checks.go
 	if len(tg.Tasks) == 0 {
 		v.fail("Tasks", "at least one task is required")
 	}

@@ -100,13 +100,11 @@ type addWarning func(path, feature, detail string, refused bool)
 
 func (tg *TaskGroup) warnings(add addWarning) {
 	gp := groupLabel(tg.Name)
-	if u := tg.Update; u != nil && u.Canary > 0 {
-		pace := "all at once"
-		if u.MaxParallel > 0 {
-			pace = fmt.Sprintf("%d allocation(s) at a time", u.MaxParallel)
-		}
-		add(gp+" > update", fmt.Sprintf("canary = %d: canary deployments are not supported yet", u.Canary),
-			"the group is rolled out "+pace+" without canaries (auto_promote has no effect)", false)
+	// Canaries belong to a deployment, and max_parallel = 0 asks for
+	// none: the group is then updated all at once, as Nomad does.
+	if u := tg.Update; u != nil && u.Canary > 0 && u.MaxParallel == 0 {
+		add(gp+" > update", fmt.Sprintf("canary = %d has no effect with max_parallel = 0", u.Canary),
+			"max_parallel = 0 updates the group all at once without a deployment, so no canaries are placed (set max_parallel to 1 or more for a canary deployment)", false)
 	}
 	if tg.Consul != nil {
 		add(gp+" > consul", "Consul is not available in nomadish",

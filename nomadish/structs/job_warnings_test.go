@@ -13,7 +13,7 @@ import (
 func TestJobWarningsNameTheBlockTheFeatureAndTheVerdict(t *testing.T) {
 	job := testJob()
 	tg := job.TaskGroups[0]
-	tg.Update = &UpdateStrategy{Canary: 1, MaxParallel: 2}
+	tg.Update = &UpdateStrategy{Canary: 1, MaxParallel: 0}
 	tg.Consul = &Consul{Namespace: "team"}
 	tg.Services = []*Service{{Name: "web", Provider: "consul"}}
 	task := tg.Tasks[0]
@@ -24,7 +24,7 @@ func TestJobWarningsNameTheBlockTheFeatureAndTheVerdict(t *testing.T) {
 
 	got := job.JobWarnings()
 	want := []struct{ path, feature string }{
-		{`group "cache" > update`, "canary = 1: canary deployments are not supported yet"},
+		{`group "cache" > update`, "canary = 1 has no effect with max_parallel = 0"},
 		{`group "cache" > consul`, "Consul is not available in nomadish"},
 		{`group "cache" > service[0]`, "Consul service registration is not available in nomadish"},
 		{`group "cache" > task "redis" > vault`, "Vault is not available in nomadish"},
@@ -40,7 +40,7 @@ func TestJobWarningsNameTheBlockTheFeatureAndTheVerdict(t *testing.T) {
 		}
 	}
 	text := job.Warnings()
-	for _, s := range []string{"* group \"cache\" > update: canary = 1", "2 allocation(s) at a time", "job run accepts the job",
+	for _, s := range []string{"* group \"cache\" > update: canary = 1", "no canaries are placed", "job run accepts the job",
 		"provider = \"nomad\"", "no VAULT_TOKEN"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("warnings lack %q:\n%s", s, text)

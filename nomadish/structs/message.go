@@ -30,6 +30,9 @@ const (
 	ApplyPlanResultsRequestType
 	AllocUpdateDesiredTransitionRequestType
 	DeploymentProgressRequestType
+	ServiceRegistrationUpsertRequestType
+	ServiceRegistrationDeleteByAllocRequestType
+	ServiceRegistrationDeleteByIDRequestType
 )
 
 // IgnoreUnknownTypeFlag set on a MessageType lets an older server skip an
@@ -70,6 +73,12 @@ func (t MessageType) String() string {
 		return "AllocUpdateDesiredTransition"
 	case DeploymentProgressRequestType:
 		return "DeploymentProgress"
+	case ServiceRegistrationUpsertRequestType:
+		return "ServiceRegistrationUpsert"
+	case ServiceRegistrationDeleteByAllocRequestType:
+		return "ServiceRegistrationDeleteByAlloc"
+	case ServiceRegistrationDeleteByIDRequestType:
+		return "ServiceRegistrationDeleteByID"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(t))
 }
