@@ -18,6 +18,7 @@ import (
 
 	"github.com/nomadish/nomadish/client/logmon"
 	"github.com/nomadish/nomadish/nomadish"
+	"github.com/nomadish/nomadish/nomadish/panics"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -61,8 +62,11 @@ func nomadishBinary(t *testing.T) string {
 	return nomadishBin
 }
 
+// TestMain fails the package when a panic was recovered (in the
+// in-process server, a fingerprinter, a runner) in a test that did not
+// provoke it on purpose (panics.Allow): a recovered panic is a bug.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := panics.CheckMain(m)
 	if nomadishBin != "" {
 		os.RemoveAll(filepath.Dir(nomadishBin))
 	}

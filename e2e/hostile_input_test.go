@@ -313,6 +313,9 @@ func crossSiteAttacks() []attack {
 		{name: "text/plain from another origin", method: "POST", path: "/v1/jobs", body: job,
 			header: map[string]string{"Content-Type": "text/plain", "Origin": "https://evil.example"}, want: 403},
 		{name: "text/plain", method: "POST", path: "/v1/jobs", body: job, header: map[string]string{"Content-Type": "text/plain"}, want: 415},
+		{name: "json from a rebound name", method: "POST", path: "/v1/jobs", body: job,
+			header: map[string]string{"Content-Type": "application/json", "Host": "evil.example:4646", "Origin": "http://evil.example:4646"},
+			want:   403, says: []string{"DNS rebinding"}},
 		{name: "csrf job absent", method: "GET", path: "/v1/job/csrf", want: 404},
 		{name: "namespace in job", method: "PUT", path: "/v1/jobs", body: strings.Replace(job, `"ID": "csrf"`, `"ID": "csrf", "Namespace": "nope"`, 1), want: 400, says: []string{"default"}},
 		{name: "namespace in query", method: "PUT", path: "/v1/jobs?namespace=nope", body: job, want: 400, says: []string{"default"}},
@@ -332,6 +335,10 @@ func hostileDo(t *testing.T, a *agentProc, at attack) (int, string) {
 		t.Fatalf("build %s %s: %v", at.method, at.path, err)
 	}
 	for k, v := range at.header {
+		if k == "Host" {
+			req.Host = v // a name that resolves to the agent (DNS rebinding)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)

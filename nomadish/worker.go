@@ -236,6 +236,10 @@ func (w *worker) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, scheduler.
 	return result, snap, nil
 }
 
+// MaxPlacements implements scheduler.PlacementLimiter: the server's
+// job_max_placements bounds a system job's evaluation too.
+func (w *worker) MaxPlacements() int { return w.srv.config.jobLimits().MaxPlacements }
+
 // UpdateEval implements scheduler.Planner.
 func (w *worker) UpdateEval(eval *structs.Evaluation) error {
 	for _, m := range eval.FailedTGAllocs {

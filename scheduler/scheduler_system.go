@@ -100,6 +100,9 @@ func (s *SystemScheduler) attempt() (bool, error) {
 		if ready, byDC, inPool, err = readyNodes(s.state, job); err != nil {
 			return false, err
 		}
+		if err := checkSystemPlacements(job, len(ready), maxPlacements(s.planner)); err != nil {
+			return false, err
+		}
 		st = newStack(ctx, job, nil)
 		for _, tg := range job.TaskGroups {
 			s.outcome.queued[tg.Name] = 0

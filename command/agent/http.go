@@ -70,6 +70,9 @@ type HTTPServer struct {
 	metrics *metricsSinks
 	logger  hclog.Logger
 	mux     *http.ServeMux
+	// routes are the patterns route registered, with their methods (the
+	// fuzz suite checks that it covers every write route).
+	routes map[string][]string
 }
 
 // agentInfo is what the /v1/agent endpoints say about the agent itself.
@@ -130,6 +133,12 @@ type methods map[string]handlerFunc
 // handlers depend on the method; other methods get 405 naming the allowed
 // ones.
 func (s *HTTPServer) route(pattern string, m methods) {
+	if s.routes == nil {
+		s.routes = map[string][]string{}
+	}
+	for method := range m {
+		s.routes[pattern] = append(s.routes[pattern], method)
+	}
 	s.mux.Handle(pattern, s.wrap(m.dispatch()))
 }
 
@@ -219,9 +228,13 @@ func (s *HTTPServer) wrap(h handlerFunc) http.Handler {
 	})
 }
 
-// serve runs h unless the request is a write a browser sent for another
-// site (http_origin.go).
+// serve runs h unless a browser sent the request to a host name that is
+// not the agent's (DNS rebinding), or it is a write a browser sent for
+// another site (http_origin.go).
 func (s *HTTPServer) serve(h handlerFunc, w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	if err := s.checkBrowserHost(r); err != nil {
+		return nil, err
+	}
 	if err := s.checkWriteOrigin(r); err != nil {
 		return nil, err
 	}

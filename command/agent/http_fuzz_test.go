@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,6 +55,34 @@ var httpWriteRoutes = []httpWriteRoute{
 	// A method a route does not take, and a path no route has.
 	{"POST", "/v1/job/web/versions"},
 	{"PUT", "/v1/nothing/here"},
+}
+
+// TestHTTPWriteRoutesCoverTheRouter fails when a route with a PUT or POST
+// handler has no entry in httpWriteRoutes, so that a new write route is
+// fuzzed from the day it is added.
+func TestHTTPWriteRoutesCoverTheRouter(t *testing.T) {
+	s := newHTTPServer(nil, DevConfig(), nil, hclog.NewNullLogger())
+	// Routes that take no body and change nothing by their input alone,
+	// or that make the agent dial out (see httpWriteRoutes).
+	exempt := map[string]bool{"/v1/agent/join": true}
+	for pattern, ms := range s.routes {
+		if exempt[pattern] || !(slices.Contains(ms, "PUT") || slices.Contains(ms, "POST")) {
+			continue
+		}
+		mux := http.NewServeMux()
+		mux.Handle(pattern, http.NotFoundHandler())
+		found := false
+		for _, r := range httpWriteRoutes {
+			req := httptest.NewRequest(r.method, r.path, nil)
+			if _, p := mux.Handler(req); p == pattern {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("write route %s %v has no entry in httpWriteRoutes: add one, so FuzzHTTPWrites reaches it", pattern, ms)
+		}
+	}
 }
 
 const (

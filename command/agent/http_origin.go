@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,6 +37,9 @@ var browserOriginHeaders = []string{"Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode"
 // guards the WebSocket endpoints: a page may open a WebSocket to any
 // address, and the handshake is a GET.
 func (s *HTTPServer) checkBrowserOrigin(r *http.Request) error {
+	if err := s.checkBrowserHost(r); err != nil {
+		return err
+	}
 	origin := r.Header.Get("Origin")
 	if origin == "" || s.originAllowed(origin, r.Host) {
 		return nil
@@ -43,6 +47,66 @@ func (s *HTTPServer) checkBrowserOrigin(r *http.Request) error {
 	return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
 		"%s %s from origin %q refused: browsers may use it only from the API's own origin or one listed in the agent's http_allowed_origins",
 		r.Method, r.URL.Path, origin)}
+}
+
+// DNS rebinding: a hostile page on a name the attacker controls makes
+// the name resolve to 127.0.0.1, and its scripts then reach the agent as
+// their own origin (Origin and Host both name the attacker's host), past
+// the origin check, able to write and to read the answers. What gives
+// them away is the Host header: it names the attacker's host, not an
+// address of the agent. So a request that a page's script sent (it has
+// an Origin, or Sec-Fetch-Site other than "none", which marks what the
+// user typed or bookmarked) is served only when its Host is an IP
+// address, localhost, or the host of an origin http_allowed_origins
+// lists ("*" allows every host). Callers that are not browsers (the CLI,
+// curl, the api package) send none of these headers and are not
+// affected, whatever name they use.
+
+// checkBrowserHost refuses a browser script's request whose Host is a
+// name the agent has not been told is its own.
+func (s *HTTPServer) checkBrowserHost(r *http.Request) error {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if r.Header.Get("Origin") == "" && (site == "" || site == "none") {
+		return nil
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(host, "]"), "["), ".")
+	if s.hostTrusted(host) {
+		return nil
+	}
+	return &CodedError{Code: http.StatusForbidden, Msg: fmt.Sprintf(
+		"%s %s refused: a browser sent it to the host name %q, which is not one of this agent's addresses "+
+			"(a defence against DNS rebinding); use the agent's IP address or localhost, or list the origin "+
+			"(e.g. \"http://%s:4646\") in the agent's http_allowed_origins",
+		r.Method, r.URL.Path, host, host)}
+}
+
+// hostTrusted tells whether host names this agent for a browser: an IP
+// address, localhost (or a name under .localhost, which browsers resolve
+// to loopback themselves), or the host of an allowed origin.
+func (s *HTTPServer) hostTrusted(host string) bool {
+	if host == "" || net.ParseIP(host) != nil {
+		return true
+	}
+	h := strings.ToLower(host)
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if s.agent.config == nil {
+		return false
+	}
+	for _, o := range s.agent.config.HTTPAllowedOrigins {
+		if o == "*" {
+			return true
+		}
+		if u, err := url.Parse(o); err == nil && strings.EqualFold(u.Hostname(), h) {
+			return true
+		}
+	}
+	return false
 }
 
 // isWrite tells whether a method changes state.

@@ -16,6 +16,10 @@ func (a *testAPI) raw(t *testing.T, method, path, body string, header map[string
 		t.Fatal(err)
 	}
 	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := a.srv.Client().Do(req)
@@ -87,6 +91,46 @@ func TestHTTP_WritesFromNonBrowsersAndOwnOrigin(t *testing.T) {
 	a.raw(t, "DELETE", "/v1/job/csrf", "", map[string]string{"Origin": "https://other.example.com"}).expect(t, 403)
 	a.http.agent.config.HTTPAllowedOrigins = []string{"*"}
 	a.raw(t, "DELETE", "/v1/job/csrf", "", map[string]string{"Origin": "https://other.example.com"}).expect(t, 200)
+}
+
+// DNS rebinding: a hostile name resolved to 127.0.0.1 makes a page's
+// scripts the API's "own" origin; the Host header gives them away.
+func TestHTTP_DNSRebindingRefused(t *testing.T) {
+	a := newTestAPI(t)
+	port := a.srv.URL[strings.LastIndex(a.srv.URL, ":")+1:]
+	evil := "evil.example:" + port
+	for _, tc := range []struct {
+		method, path string
+		header       map[string]string
+	}{
+		{"POST", "/v1/jobs", map[string]string{"Host": evil, "Origin": "http://" + evil, "Content-Type": "application/json"}},
+		{"GET", "/v1/jobs", map[string]string{"Host": evil, "Origin": "http://" + evil}},
+		{"GET", "/v1/jobs", map[string]string{"Host": evil, "Sec-Fetch-Site": "same-origin"}},
+	} {
+		a.raw(t, tc.method, tc.path, originJobBody, tc.header).expect(t, 403, "not one of this agent's addresses", "http_allowed_origins")
+		if a.hasJob("csrf") {
+			t.Fatalf("%s %s with %v registered the job", tc.method, tc.path, tc.header)
+		}
+	}
+	// Addresses and localhost are the agent's; a typed URL (Sec-Fetch-Site:
+	// none) and callers that are not browsers may use any name.
+	for _, header := range []map[string]string{
+		{"Host": "localhost:" + port, "Origin": "http://localhost:" + port},
+		{"Host": "nomad.localhost:" + port, "Origin": "http://nomad.localhost:" + port},
+		{"Host": "[::1]:" + port, "Origin": "http://[::1]:" + port},
+		{"Host": "127.0.0.1:" + port, "Origin": "http://127.0.0.1:" + port},
+		{"Host": evil, "Sec-Fetch-Site": "none"},
+		{"Host": evil},
+	} {
+		a.raw(t, "GET", "/v1/jobs", "", header).expect(t, 200)
+	}
+	// A name the operator lists as an allowed origin is the agent's.
+	a.raw(t, "POST", "/v1/jobs", originJobBody, map[string]string{"Host": "ui.example.com", "Origin": "https://ui.example.com"}).expect(t, 403)
+	a.http.agent.config.HTTPAllowedOrigins = []string{"https://ui.example.com"}
+	a.raw(t, "POST", "/v1/jobs", originJobBody, map[string]string{"Host": "ui.example.com", "Origin": "https://ui.example.com"}).expect(t, 200)
+	if !a.hasJob("csrf") {
+		t.Fatal("the allowed origin's write did not register the job")
+	}
 }
 
 func TestConfig_HTTPAllowedOriginsSyntax(t *testing.T) {

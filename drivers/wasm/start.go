@@ -95,8 +95,8 @@ func (d *Driver) newTask(cfg *plugin.TaskConfig, conf *taskConfig, td taskDirs, 
 	tctx, cancel := context.WithCancel(context.Background())
 	t := &task{
 		cfg: cfg, conf: conf, mod: mod, mem: mem, hit: hit,
-		startedAt: time.Now(),
-		ctx:       tctx, cancel: cancel,
+		startedAt: time.Now(), logger: d.logger,
+		ctx: tctx, cancel: cancel,
 		stdout: stdout, stderr: stderr,
 		killed:    make(chan struct{}),
 		done:      make(chan struct{}),

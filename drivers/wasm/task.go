@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
@@ -30,6 +32,7 @@ type task struct {
 	hit       bool // the module came from the in-memory cache
 	startedAt time.Time
 	modCfg    wazero.ModuleConfig
+	logger    hclog.Logger
 
 	ctx            context.Context
 	cancel         context.CancelFunc // kills the module
@@ -111,7 +114,13 @@ func (t *task) instantiate(r *wasmRuntime, modCfg wazero.ModuleConfig) (res *plu
 	defer func() {
 		// wazero turns guest faults into errors; a panic here is a bug in
 		// the driver or wazero, and must fail the task, not the plugin.
+		// It is logged with its stack as the agent's recovered panics are
+		// (the plugin's log reaches the agent's), so the suites see it.
 		if p := recover(); p != nil {
+			if t.logger != nil {
+				t.logger.Error("recovered panic: this is a bug", "where", "wasm task", "task_id", t.cfg.ID,
+					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			}
 			res = &plugin.ExitResult{ExitCode: 1, Err: fmt.Sprintf("wasm driver panic: %v", p)}
 		}
 	}()

@@ -100,6 +100,9 @@ func (a *Agent) writeConfig() error {
 		// allocations replaced, which is what the end-state checks look at.
 		fmt.Fprintf(&b, "\nserver {\n  enabled          = true\n  bootstrap_expect = %d\n", len(a.c.Servers))
 		fmt.Fprintf(&b, "  min_heartbeat_ttl = %q\n  heartbeat_grace   = %q\n", cfg.HeartbeatTTL.String(), cfg.HeartbeatGrace.String())
+		if cfg.FailoverHeartbeatTTL > 0 {
+			fmt.Fprintf(&b, "  failover_heartbeat_ttl = %q\n", cfg.FailoverHeartbeatTTL.String())
+		}
 		fmt.Fprintf(&b, "  server_join {\n    retry_join     = [%s]\n    retry_interval = \"1s\"\n  }\n}\n", strings.Join(join, ", "))
 	} else {
 		var servers []string

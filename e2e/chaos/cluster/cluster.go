@@ -42,6 +42,9 @@ type Config struct {
 	// and 2s): short, so that a client paused for a few seconds is
 	// marked down within the schedule.
 	HeartbeatTTL, HeartbeatGrace time.Duration
+	// FailoverHeartbeatTTL is the TTL a new leader gives every node
+	// before it has heard from it (0: the server's default, 5m).
+	FailoverHeartbeatTTL time.Duration
 }
 
 // Cluster is the running cluster.
