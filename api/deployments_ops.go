@@ -74,3 +74,25 @@ func (d *Deployments) Promote(id string, groups []string, w *WriteOptions) (*Dep
 	}
 	return &resp, wm, nil
 }
+
+// deploymentAllocHealthRequest is the body of PUT
+// /v1/deployment/allocation-health/:id.
+type deploymentAllocHealthRequest struct {
+	DeploymentID           string
+	HealthyAllocationIDs   []string `json:",omitempty"`
+	UnhealthyAllocationIDs []string `json:",omitempty"`
+}
+
+// SetAllocHealth sets the deployment health of allocations of an active
+// deployment by hand (groups with health_check = "manual", or to
+// override a client): healthy and unhealthy are full allocation IDs. An
+// ID that is not an allocation of the deployment is refused with a 400.
+func (d *Deployments) SetAllocHealth(id string, healthy, unhealthy []string, w *WriteOptions) (*DeploymentUpdateResponse, *WriteMeta, error) {
+	var resp DeploymentUpdateResponse
+	body := &deploymentAllocHealthRequest{DeploymentID: id, HealthyAllocationIDs: healthy, UnhealthyAllocationIDs: unhealthy}
+	wm, err := d.client.put("/v1/deployment/allocation-health/"+url.PathEscape(id), body, &resp, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &resp, wm, nil
+}

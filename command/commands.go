@@ -138,6 +138,25 @@ Usage: nomadish server <subcommand> [options] [args]
   Run "nomadish server <subcommand> -help" for a sub-command's options.`}, nil
 		},
 		"server members": func() (cli.Command, error) { return &ServerMembersCommand{Meta: meta}, nil },
+
+		"service": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "service", synopsis: "Interact with registered services", help: `
+Usage: nomadish service <subcommand> [options] [args]
+
+  Inspect the services that running allocations register (service
+  blocks with provider "nomad"), with their instances' health, and remove
+  instances left behind. For example:
+
+      $ nomadish service list
+      $ nomadish service info web
+      $ nomadish service info -verbose -tag v2 web
+      $ nomadish service delete web _nomad-task-5a1b0c2d-web-web-http
+
+  Run "nomadish service <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"service delete": func() (cli.Command, error) { return &ServiceDeleteCommand{Meta: meta}, nil },
+		"service info":   func() (cli.Command, error) { return &ServiceInfoCommand{Meta: meta}, nil },
+		"service list":   func() (cli.Command, error) { return &ServiceListCommand{Meta: meta}, nil },
 		"server join":    func() (cli.Command, error) { return &ServerJoinCommand{Meta: meta}, nil },
 
 		"operator": func() (cli.Command, error) {
@@ -189,6 +208,7 @@ Usage: nomadish deployment <subcommand> [options] [args]
       $ nomadish deployment status 8990cfbc
       $ nomadish deployment pause 8990cfbc
       $ nomadish deployment promote 8990cfbc
+      $ nomadish deployment set-health -healthy 5a1b0c2d 8990cfbc
       $ nomadish deployment resume 8990cfbc
       $ nomadish deployment fail 8990cfbc
 
@@ -200,7 +220,8 @@ Usage: nomadish deployment <subcommand> [options] [args]
 		"deployment resume": func() (cli.Command, error) { return &DeploymentResumeCommand{Meta: meta}, nil },
 		"deployment status": func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta}, nil },
 
-		"deployment promote": func() (cli.Command, error) { return &DeploymentPromoteCommand{Meta: meta}, nil },
+		"deployment promote":    func() (cli.Command, error) { return &DeploymentPromoteCommand{Meta: meta}, nil },
+		"deployment set-health": func() (cli.Command, error) { return &DeploymentSetHealthCommand{Meta: meta}, nil },
 
 		"eval": func() (cli.Command, error) {
 			return &parentCommand{ui: ui, name: "eval", synopsis: "Interact with evaluations", help: `

@@ -26,11 +26,13 @@ type fakeDeploymentAgent struct {
 	revertTo uint64
 	nextEval int
 	bodies   []string
+	// allocs are each deployment's allocations, by deployment ID.
+	allocs map[string][]*api.AllocationListStub
 }
 
 func newFakeDeploymentAgent(t *testing.T, deps ...*api.Deployment) *fakeDeploymentAgent {
 	t.Helper()
-	f := &fakeDeploymentAgent{deployments: map[string]*api.Deployment{}}
+	f := &fakeDeploymentAgent{deployments: map[string]*api.Deployment{}, allocs: map[string][]*api.AllocationListStub{}}
 	for _, d := range deps {
 		f.deployments[d.ID] = d
 	}
@@ -40,6 +42,8 @@ func newFakeDeploymentAgent(t *testing.T, deps ...*api.Deployment) *fakeDeployme
 	mux.HandleFunc("PUT /v1/deployment/fail/{id}", f.fail)
 	mux.HandleFunc("PUT /v1/deployment/pause/{id}", f.pause)
 	mux.HandleFunc("PUT /v1/deployment/promote/{id}", f.promote)
+	mux.HandleFunc("GET /v1/deployment/allocations/{id}", f.allocations)
+	mux.HandleFunc("PUT /v1/deployment/allocation-health/{id}", f.allocHealth)
 	f.index = 50
 	f.serve(t, mux)
 	return f
@@ -185,6 +189,39 @@ func (f *fakeDeploymentAgent) promote(w http.ResponseWriter, r *http.Request) {
 	}
 	f.index++
 	f.reply(w, api.DeploymentUpdateResponse{EvalID: f.newEvalLocked(), EvalCreateIndex: f.index, DeploymentModifyIndex: f.index, Index: f.index})
+}
+
+func (f *fakeDeploymentAgent) allocations(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.allocs[r.PathValue("id")]
+	if out == nil {
+		out = []*api.AllocationListStub{}
+	}
+	f.reply(w, out)
+}
+
+// allocHealth takes any IDs of the deployment's allocations, as the
+// server does, and refuses others.
+func (f *fakeDeploymentAgent) allocHealth(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	body := requestBody(r)
+	f.bodies = append(f.bodies, body)
+	var req struct {
+		DeploymentID                                 string
+		HealthyAllocationIDs, UnhealthyAllocationIDs []string
+	}
+	if err := json.Unmarshal([]byte(body), &req); err != nil || req.DeploymentID != r.PathValue("id") {
+		http.Error(w, "bad allocation-health body: "+body, http.StatusBadRequest)
+		return
+	}
+	d := f.activeLocked(w, r)
+	if d == nil {
+		return
+	}
+	f.index++
+	f.reply(w, api.DeploymentUpdateResponse{DeploymentModifyIndex: f.index, Index: f.index})
 }
 
 func (f *fakeDeploymentAgent) lastBody() string {

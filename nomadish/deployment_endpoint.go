@@ -385,3 +385,67 @@ func (d *Deployment) setStatus(dep *structs.Deployment, job *structs.Job, status
 	d.logger.Info("deployment status changed", "deployment_id", dep.ID, "status", status, "description", desc)
 	return nil
 }
+
+// maxAllocHealthIDs bounds the allocations one SetAllocHealth names.
+const maxAllocHealthIDs = 1000
+
+// SetAllocHealth sets the deployment health of allocations of an active
+// deployment by hand: the way groups with health_check = "manual" become
+// healthy, and an operator's override of what a client decided. Every ID
+// must be an allocation of the deployment, and none may be in both
+// lists; the request is refused whole otherwise. The deployment watcher
+// moves the deployment on from the new health as it does from a
+// client's: the next batch, promotion, or failure (and auto_revert).
+func (d *Deployment) SetAllocHealth(args *structs.DeploymentAllocHealthRequest, reply *structs.DeploymentUpdateResponse) error {
+	if done, err := d.srv.forward("Deployment.SetAllocHealth", args, args, reply); done {
+		return err
+	}
+	dep, err := d.activeDeployment(args.DeploymentID)
+	if err != nil {
+		return err
+	}
+	n := len(args.HealthyAllocationIDs) + len(args.UnhealthyAllocationIDs)
+	switch {
+	case n == 0:
+		return invalid("HealthyAllocationIDs", "name at least one allocation, healthy or unhealthy")
+	case n > maxAllocHealthIDs:
+		return invalid("HealthyAllocationIDs", "%d allocations named; at most %d at once", n, maxAllocHealthIDs)
+	}
+	healthy := map[string]bool{}
+	for _, id := range args.HealthyAllocationIDs {
+		healthy[id] = true
+	}
+	st := d.srv.State()
+	for _, list := range []struct {
+		path string
+		ids  []string
+	}{{"HealthyAllocationIDs", args.HealthyAllocationIDs}, {"UnhealthyAllocationIDs", args.UnhealthyAllocationIDs}} {
+		for i, id := range list.ids {
+			path := fmt.Sprintf("%s[%d]", list.path, i)
+			if list.path == "UnhealthyAllocationIDs" && healthy[id] {
+				return invalid(path, "allocation %q is named both healthy and unhealthy", id)
+			}
+			a, err := st.AllocByID(nil, id)
+			if err != nil {
+				return err
+			}
+			if a == nil {
+				return invalid(path, "no allocation %q; give full allocation IDs", id)
+			}
+			if a.DeploymentID != dep.ID {
+				return invalid(path, "allocation %q is not part of deployment %q", id, dep.ID)
+			}
+		}
+	}
+	req := *args
+	req.Timestamp = d.srv.clock().Now().UTC()
+	_, index, err := d.srv.raftApply(structs.DeploymentAllocHealthRequestType, &req)
+	if err != nil {
+		return fmt.Errorf("set allocation health of deployment %s: %w", dep.ID, err)
+	}
+	reply.DeploymentModifyIndex = index
+	reply.Index = index
+	d.logger.Info("allocation health set", "deployment_id", dep.ID,
+		"healthy", len(args.HealthyAllocationIDs), "unhealthy", len(args.UnhealthyAllocationIDs))
+	return nil
+}

@@ -166,6 +166,8 @@ func (f *FSM) applyRecovering(msgType structs.MessageType, ignoreUnknown bool, b
 	case structs.ServiceRegistrationUpsertRequestType, structs.ServiceRegistrationDeleteByAllocRequestType,
 		structs.ServiceRegistrationDeleteByIDRequestType:
 		err = f.applyServiceRegistration(msgType, buf, index) // fsm_services.go
+	case structs.DeploymentAllocHealthRequestType:
+		err = f.applyDeploymentAllocHealth(buf, index)
 	default:
 		if ignoreUnknown {
 			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)
@@ -361,4 +363,12 @@ func (f *FSM) upsertEvals(st *state.StateStore, index uint64, evals ...*structs.
 	}
 	f.evalsApplied(out)
 	return nil
+}
+
+func (f *FSM) applyDeploymentAllocHealth(buf []byte, index uint64) error {
+	var req structs.DeploymentAllocHealthRequest
+	if err := structs.Decode(buf, &req); err != nil {
+		return err
+	}
+	return f.State().SetAllocsDeploymentHealth(index, req.DeploymentID, req.HealthyAllocationIDs, req.UnhealthyAllocationIDs, req.Timestamp)
 }

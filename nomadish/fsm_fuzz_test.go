@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/raft"
@@ -62,6 +63,8 @@ func fsmFuzzSeeds(t testing.TB) [][]byte {
 				Groups: map[string]*structs.DeploymentGroupProgress{"web": {HealthyAllocs: 1}}, ModifyTime: 63}},
 			StableJobs: []*structs.JobStabilityUpdate{{Namespace: ns, JobID: "web", JobVersion: 1, Stable: true}},
 			Evals:      []*structs.Evaluation{eval("e14")}}},
+		{structs.DeploymentAllocHealthRequestType, &structs.DeploymentAllocHealthRequest{DeploymentID: "d1",
+			HealthyAllocationIDs: []string{"a1", "nope"}, UnhealthyAllocationIDs: []string{"a3"}, Timestamp: time.Unix(64, 0).UTC()}},
 	}
 	var out [][]byte
 	for _, m := range msgs {

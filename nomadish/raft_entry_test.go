@@ -106,6 +106,10 @@ func entryCases() []entryCase {
 		{typ: structs.ServiceRegistrationDeleteByAllocRequestType, msg: func(map[string]interface{}) interface{} {
 			return &structs.ServiceRegistrationDeleteByAllocRequest{AllocID: "p1"}
 		}},
+		{typ: structs.DeploymentAllocHealthRequestType, msg: func(map[string]interface{}) interface{} {
+			return &structs.DeploymentAllocHealthRequest{DeploymentID: "d1", HealthyAllocationIDs: []string{"p1"},
+				UnhealthyAllocationIDs: []string{"a1"}, Timestamp: time.Unix(1700000000, 0).UTC()}
+		}},
 		{typ: structs.AllocUpdateDesiredTransitionRequestType, msg: func(map[string]interface{}) interface{} {
 			return &structs.AllocUpdateDesiredTransitionRequest{Allocs: map[string]*structs.DesiredTransition{"p1": {Migrate: true}},
 				Evals: []*structs.Evaluation{eval("e3")}}

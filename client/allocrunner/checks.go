@@ -37,6 +37,7 @@ func (ar *AllocRunner) startChecks() {
 		Exec:        ar.checkExec,
 		TaskStarted: ar.checkTaskStarted,
 		Restart:     ar.checkRestart,
+		OnChange:    ar.checksChanged, // health.go
 	})
 	ar.mu.Lock()
 	ar.checks = t

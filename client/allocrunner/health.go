@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nomadish/nomadish/client/checks"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -12,22 +13,27 @@ import (
 // An allocation placed by a deployment (it carries a DeploymentID and its
 // group has an update block) tells the servers once whether it came up
 // healthy; the leader's deployment watcher moves the deployment on from
-// that. The runner decides from its tasks' states, as Nomad's
-// health_check = "task_states" does:
+// that. The runner decides as Nomad's health_check documents:
 //
-//   - healthy once every tracked task has been running, without a
-//     failure or restart, for the group's min_healthy_time;
-//   - unhealthy as soon as a tracked task fails or restarts first, or
-//     when healthy_deadline (counted from when the runner began watching)
-//     passes first.
+//   - "checks" (the default): healthy once every tracked task has been
+//     running, without a failure or restart, and every check of the
+//     allocation's services has been passing (client/checks; readiness
+//     checks, on_update = "ignore", do not count), together and without a
+//     break, for the group's min_healthy_time. A group without checks is
+//     judged by its tasks alone.
+//   - "task_states": the same, without the checks.
+//   - unhealthy, either way, as soon as a tracked task fails or restarts
+//     first (check_restart's restarts included), or when healthy_deadline
+//     (counted from when the runner began watching) passes first; a check
+//     that is critical only keeps the allocation from becoming healthy.
+//   - "manual": the runner decides nothing; the health is set through
+//     PUT /v1/deployment/allocation-health/:id (deployment set-health).
 //
 // Tracked tasks are the main tasks and the sidecars; ephemeral prestart
-// and poststart tasks and poststop tasks are not. health_check = "checks"
-// is judged the same way, since nomadish runs no service checks yet;
-// "manual" is left to whoever sets the health through the API. The
-// verdict is set once and never flipped back; an allocation whose server
-// copy already carries a verdict (a restored runner) is not watched
-// again. Time comes from the runner's Clock.
+// and poststart tasks and poststop tasks are not. The verdict is set once
+// and never flipped back; an allocation whose server copy already carries
+// a verdict (a restored runner) is not watched again. Time comes from the
+// runner's Clock.
 
 // Values of update.health_check.
 const (
@@ -45,8 +51,6 @@ func healthStrategy(a *structs.Allocation, tg *structs.TaskGroup) *structs.Updat
 	if a.DeploymentStatus != nil && a.DeploymentStatus.Healthy != nil {
 		return nil
 	}
-	// "checks" and "task_states" (and unset) are all judged by task
-	// states.
 	if tg.Update.HealthCheck == healthCheckManual {
 		return nil
 	}
@@ -70,8 +74,12 @@ type healthJudge struct {
 	deadline   time.Time         // zero: none
 	baseline   map[string]uint64 // each task's restarts when watching began
 	// runningSince is when every tracked task was first seen running
-	// in the current unbroken stretch; zero when one is not running.
+	// (and the checks passing) in the current unbroken stretch; zero when
+	// one is not running.
 	runningSince time.Time
+	// checks is the allocation's checks' folded health
+	// (checks.HealthPassing, ...); nil when they do not count.
+	checks func() string
 }
 
 // healthVerdict is what one observation concluded.
@@ -88,8 +96,8 @@ type healthVerdict struct {
 	wakeAt time.Time
 }
 
-func newHealthJudge(tracked []string, u *structs.UpdateStrategy, states map[string]*structs.TaskState, now time.Time) *healthJudge {
-	j := &healthJudge{tracked: tracked, minHealthy: u.MinHealthyTime, baseline: map[string]uint64{}}
+func newHealthJudge(tracked []string, u *structs.UpdateStrategy, states map[string]*structs.TaskState, now time.Time, checksHealth func() string) *healthJudge {
+	j := &healthJudge{tracked: tracked, minHealthy: u.MinHealthyTime, baseline: map[string]uint64{}, checks: checksHealth}
 	if u.HealthyDeadline > 0 {
 		j.deadline = now.Add(u.HealthyDeadline)
 	}
@@ -120,14 +128,22 @@ func (j *healthJudge) observe(states map[string]*structs.TaskState, now time.Tim
 			allRunning = false
 		}
 	}
+	checkHealth := ""
+	if allRunning && j.checks != nil {
+		checkHealth = j.checks()
+	}
 	var v healthVerdict
-	if allRunning {
+	if allRunning && (j.checks == nil || checkHealth == checks.HealthPassing) {
 		if j.runningSince.IsZero() {
 			j.runningSince = now
 		}
 		healthyAt := j.runningSince.Add(j.minHealthy)
 		if !now.Before(healthyAt) {
-			return healthVerdict{decided: true, healthy: true, reason: "tasks running for min_healthy_time", at: healthyAt}
+			reason := "tasks running for min_healthy_time"
+			if j.checks != nil {
+				reason = "tasks running and checks passing for min_healthy_time"
+			}
+			return healthVerdict{decided: true, healthy: true, reason: reason, at: healthyAt}
 		}
 		v.wakeAt = healthyAt
 	} else {
@@ -135,7 +151,11 @@ func (j *healthJudge) observe(states map[string]*structs.TaskState, now time.Tim
 	}
 	if !j.deadline.IsZero() {
 		if !now.Before(j.deadline) {
-			return healthVerdict{decided: true, reason: "healthy_deadline passed", at: j.deadline}
+			reason := "healthy_deadline passed"
+			if checkHealth != "" && checkHealth != checks.HealthPassing {
+				reason += " with the checks " + checkHealth
+			}
+			return healthVerdict{decided: true, reason: reason, at: j.deadline}
 		}
 		if v.wakeAt.IsZero() || j.deadline.Before(v.wakeAt) {
 			v.wakeAt = j.deadline
@@ -153,7 +173,16 @@ func (ar *AllocRunner) watchHealth(u *structs.UpdateStrategy) {
 			tracked = append(tracked, n)
 		}
 	}
-	j := newHealthJudge(tracked, u, ar.taskStates(), ar.clock.Now())
+	var checksHealth func() string
+	if u.HealthCheck != healthCheckTaskStates && len(checks.AllocChecks(ar.cfg.Alloc)) > 0 {
+		checksHealth = func() string {
+			if t := ar.CheckTracker(); t != nil {
+				return t.AllocHealth()
+			}
+			return checks.HealthPending // not started yet
+		}
+	}
+	j := newHealthJudge(tracked, u, ar.taskStates(), ar.clock.Now(), checksHealth)
 	for {
 		ar.mu.Lock()
 		// A desired stop ends the watch without a verdict; a failed
@@ -185,6 +214,15 @@ func (ar *AllocRunner) watchHealth(u *structs.UpdateStrategy) {
 			return
 		}
 		stopTimer()
+	}
+}
+
+// checksChanged wakes the health watcher when a check's result changed
+// a service's health.
+func (ar *AllocRunner) checksChanged() {
+	select {
+	case ar.healthCh <- struct{}{}:
+	default:
 	}
 }
 

@@ -1,9 +1,11 @@
 package allocrunner
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nomadish/nomadish/client/checks"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -92,7 +94,7 @@ func TestHealthJudge(t *testing.T) {
 			if _, ok := tc.obs[0].states["side"]; ok {
 				tracked = append(tracked, "side")
 			}
-			j := newHealthJudge(tracked, u, map[string]*structs.TaskState{}, t0)
+			j := newHealthJudge(tracked, u, map[string]*structs.TaskState{}, t0, nil)
 			var v healthVerdict
 			for i, o := range tc.obs {
 				v = j.observe(o.states, t0.Add(o.at))
@@ -112,7 +114,7 @@ func TestHealthJudge(t *testing.T) {
 
 func TestHealthJudgeRestartsBeforeWatchingDoNotCount(t *testing.T) {
 	u := &structs.UpdateStrategy{MinHealthyTime: time.Second}
-	j := newHealthJudge([]string{"web"}, u, map[string]*structs.TaskState{"web": running(2)}, t0)
+	j := newHealthJudge([]string{"web"}, u, map[string]*structs.TaskState{"web": running(2)}, t0, nil)
 	if v := j.observe(map[string]*structs.TaskState{"web": running(2)}, t0); v.decided {
 		t.Fatalf("restarts before the watch began judged: %+v", v)
 	}
@@ -233,5 +235,91 @@ func TestAllocOutsideDeploymentHasNoHealth(t *testing.T) {
 	h.pump(time.Second, "two minutes", func() bool { return h.clock.Now().Sub(t0) > 2*time.Minute })
 	if ds := reportedHealth(h); ds != nil {
 		t.Fatalf("health %+v for an allocation outside a deployment", ds)
+	}
+}
+
+// checkAlloc is deploymentAlloc judged by checks, whose web task has one
+// script check that exits with code (through the mock driver's exec).
+func checkAlloc(code string) *structs.Allocation {
+	web := mockTask("web", map[string]interface{}{"run_for": "1h"})
+	web.Services = []*structs.Service{{Name: "web", Checks: []*structs.ServiceCheck{{
+		Name: "alive", Type: "script", Command: "exit", Args: []string{code},
+		Interval: 5 * time.Second, Timeout: time.Second,
+	}}}}
+	a := deploymentAlloc(web)
+	a.Job.TaskGroups[0].Update.HealthCheck = healthCheckChecks
+	return a
+}
+
+func TestHealthJudgeWaitsForChecks(t *testing.T) {
+	u := &structs.UpdateStrategy{MinHealthyTime: 10 * time.Second, HealthyDeadline: time.Minute}
+	health := checks.HealthPending
+	j := newHealthJudge([]string{"web"}, u, map[string]*structs.TaskState{}, t0, func() string { return health })
+	run := map[string]*structs.TaskState{"web": running(0)}
+	if v := j.observe(run, t0); v.decided || !v.wakeAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("pending checks: %+v, want undecided until the deadline", v)
+	}
+	health = checks.HealthPassing
+	if v := j.observe(run, t0.Add(5*time.Second)); v.decided || !v.wakeAt.Equal(t0.Add(15*time.Second)) {
+		t.Fatalf("checks passing from +5s: %+v, want a wake at +15s", v)
+	}
+	// A check turning critical breaks the stretch.
+	health = checks.HealthCritical
+	if v := j.observe(run, t0.Add(10*time.Second)); v.decided {
+		t.Fatalf("critical checks: %+v", v)
+	}
+	health = checks.HealthPassing
+	j.observe(run, t0.Add(20*time.Second))
+	v := j.observe(run, t0.Add(30*time.Second))
+	if !v.decided || !v.healthy || !v.at.Equal(t0.Add(30*time.Second)) || !strings.Contains(v.reason, "checks passing") {
+		t.Fatalf("verdict %+v, want healthy at +30s (passing again from +20s)", v)
+	}
+
+	j = newHealthJudge([]string{"web"}, u, map[string]*structs.TaskState{}, t0, func() string { return checks.HealthCritical })
+	v = j.observe(run, t0.Add(time.Minute))
+	if !v.decided || v.healthy || v.reason != "healthy_deadline passed with the checks critical" {
+		t.Fatalf("verdict %+v, want unhealthy at the deadline, naming the checks", v)
+	}
+}
+
+func TestAllocHealthyWhenChecksPass(t *testing.T) {
+	h := newHarness(t)
+	start := h.clock.Now()
+	h.start(checkAlloc("0"))
+	h.pump(time.Second, "health is reported", healthDecided(h))
+	ds := reportedHealth(h)
+	if !*ds.Healthy {
+		t.Fatalf("health %+v, want healthy", ds)
+	}
+	if ds.Timestamp.Before(start.Add(10 * time.Second)) {
+		t.Fatalf("healthy at +%s, before min_healthy_time", ds.Timestamp.Sub(start))
+	}
+}
+
+func TestAllocUnhealthyWhenChecksFail(t *testing.T) {
+	h := newHarness(t)
+	start := h.clock.Now()
+	h.start(checkAlloc("1"))
+	h.pump(time.Second, "health is reported", healthDecided(h))
+	ds := reportedHealth(h)
+	if *ds.Healthy {
+		t.Fatalf("health %+v, want unhealthy: the check never passed", ds)
+	}
+	// The deadline counts from when the watch began, a pump or two after
+	// start.
+	if at := ds.Timestamp.Sub(start); at < time.Minute || ds.Timestamp.After(h.clock.Now()) {
+		t.Fatalf("unhealthy at +%s, want at the 1m healthy_deadline", at)
+	}
+}
+
+// task_states ignores the checks, as Nomad documents.
+func TestAllocTaskStatesIgnoresChecks(t *testing.T) {
+	h := newHarness(t)
+	a := checkAlloc("1")
+	a.Job.TaskGroups[0].Update.HealthCheck = healthCheckTaskStates
+	h.start(a)
+	h.pump(time.Second, "health is reported", healthDecided(h))
+	if ds := reportedHealth(h); !*ds.Healthy {
+		t.Fatalf("health %+v, want healthy: task_states does not look at checks", ds)
 	}
 }

@@ -43,6 +43,10 @@ type TrackerConfig struct {
 	// Restart restarts the task through its restart policy, recording ev
 	// (CheckRestartEvent). It is called without the tracker's lock held.
 	Restart func(task string, ev *structs.TaskEvent)
+	// OnChange, when set, is called (without the tracker's lock held)
+	// whenever a service's health, and so perhaps AllocHealth, changes:
+	// the alloc runner's deployment health watcher waits on it.
+	OnChange func()
 }
 
 // Tracker runs one allocation's checks and keeps their latest results.
@@ -161,10 +165,20 @@ func (t *Tracker) ServiceHealth(service string) string {
 	return t.serviceHealthLocked(service)
 }
 
+// AllocHealth folds every healthiness check of the allocation, of every
+// service, as ServiceHealth folds one service's: what a deployment with
+// health_check = "checks" waits on.
+func (t *Tracker) AllocHealth() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.serviceHealthLocked("")
+}
+
+// serviceHealthLocked folds the checks of service ("" for every service).
 func (t *Tracker) serviceHealthLocked(service string) string {
 	health := HealthPassing
 	for _, st := range t.checks {
-		if st.check.Service != service || st.check.Mode == structs.CheckModeReadiness {
+		if (service != "" && st.check.Service != service) || st.check.Mode == structs.CheckModeReadiness {
 			continue
 		}
 		switch st.status {
@@ -253,6 +267,9 @@ func (t *Tracker) record(st *checkState, res probeResult) {
 		select {
 		case t.changed <- struct{}{}:
 		default:
+		}
+		if t.cfg.OnChange != nil {
+			t.cfg.OnChange()
 		}
 	}
 	if ev != nil {

@@ -13,6 +13,7 @@ func (s *HTTPServer) registerDeploymentRoutes() {
 	s.route("/v1/deployment/pause/{id}", methods{http.MethodPut: s.deploymentPause, http.MethodPost: s.deploymentPause})
 	s.route("/v1/deployment/promote/{id}", methods{http.MethodPut: s.deploymentPromote, http.MethodPost: s.deploymentPromote})
 	s.route("/v1/deployment/allocations/{id}", methods{http.MethodGet: s.deploymentAllocations})
+	s.route("/v1/deployment/allocation-health/{id}", methods{http.MethodPut: s.deploymentAllocHealth, http.MethodPost: s.deploymentAllocHealth})
 }
 
 func (s *HTTPServer) deploymentList(w http.ResponseWriter, r *http.Request) (interface{}, error) {
@@ -172,6 +173,39 @@ func (s *HTTPServer) deploymentPromote(w http.ResponseWriter, r *http.Request) (
 	s.parseWriteRequest(r, &args.WriteRequest)
 	var out structs.DeploymentUpdateResponse
 	if err := s.backend.RPC("Deployment.Promote", &args, &out); err != nil {
+		return nil, err
+	}
+	return toDeploymentUpdateResponse(w, &out), nil
+}
+
+// deploymentAllocHealthBody is the body of PUT
+// /v1/deployment/allocation-health/:id, as Nomad documents it.
+type deploymentAllocHealthBody struct {
+	DeploymentID           string
+	HealthyAllocationIDs   []string
+	UnhealthyAllocationIDs []string
+}
+
+// deploymentAllocHealth is PUT /v1/deployment/allocation-health/:id:
+// {"HealthyAllocationIDs": [...], "UnhealthyAllocationIDs": [...]} sets
+// those allocations' deployment health by hand.
+func (s *HTTPServer) deploymentAllocHealth(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	id := r.PathValue("id")
+	var body deploymentAllocHealthBody
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.DeploymentID != "" && body.DeploymentID != id {
+		return nil, badRequest("DeploymentID: %q does not match the deployment ID %q in the path", body.DeploymentID, id)
+	}
+	if len(body.HealthyAllocationIDs)+len(body.UnhealthyAllocationIDs) == 0 {
+		return nil, badRequest(`HealthyAllocationIDs or UnhealthyAllocationIDs: name at least one allocation, as {"HealthyAllocationIDs": ["<alloc id>"]}`)
+	}
+	args := structs.DeploymentAllocHealthRequest{DeploymentID: id,
+		HealthyAllocationIDs: body.HealthyAllocationIDs, UnhealthyAllocationIDs: body.UnhealthyAllocationIDs}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	var out structs.DeploymentUpdateResponse
+	if err := s.backend.RPC("Deployment.SetAllocHealth", &args, &out); err != nil {
 		return nil, err
 	}
 	return toDeploymentUpdateResponse(w, &out), nil

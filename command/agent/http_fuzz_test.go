@@ -47,6 +47,7 @@ var httpWriteRoutes = []httpWriteRoute{
 	{"PUT", "/v1/deployment/fail/" + fuzzMissingID},
 	{"PUT", "/v1/deployment/pause/" + fuzzMissingID},
 	{"PUT", "/v1/deployment/promote/" + fuzzMissingID},
+	{"PUT", "/v1/deployment/allocation-health/" + fuzzMissingID},
 	{"PUT", "/v1/allocation/" + fuzzMissingID + "/stop"},
 	{"PUT", "/v1/client/allocation/" + fuzzMissingID + "/restart"},
 	{"PUT", "/v1/client/allocation/" + fuzzMissingID + "/signal"},

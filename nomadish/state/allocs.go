@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
 	"github.com/nomadish/nomadish/nomadish/structs"
@@ -225,4 +226,50 @@ func (s *StateStore) allocList(ws memdb.WatchSet, index, value string) ([]*struc
 		out = append(out, raw.(*structs.Allocation))
 	}
 	return out, nil
+}
+
+// SetAllocsDeploymentHealth records health set by hand (PUT
+// /v1/deployment/allocation-health/:id) on the allocations named, keeping
+// whether each is a canary. An ID that is not an allocation of
+// deploymentID is skipped: the endpoint has refused such requests, and a
+// replayed entry must apply the same way on every server.
+func (s *StateStore) SetAllocsDeploymentHealth(index uint64, deploymentID string, healthy, unhealthy []string, at time.Time) error {
+	return s.write(func(txn *memdb.Txn) error {
+		changes := jobChanges{}
+		set := func(ids []string, h bool) error {
+			for _, id := range ids {
+				raw, err := txn.First(tableAllocs, "id", id)
+				if err != nil {
+					return fmt.Errorf("alloc lookup: %w", err)
+				}
+				if raw == nil || raw.(*structs.Allocation).DeploymentID != deploymentID {
+					continue
+				}
+				existing := raw.(*structs.Allocation)
+				alloc := *existing
+				v := h
+				ds := &structs.AllocDeploymentStatus{Healthy: &v, Timestamp: at, ModifyIndex: index}
+				if existing.DeploymentStatus != nil {
+					ds.Canary = existing.DeploymentStatus.Canary
+				}
+				alloc.DeploymentStatus = ds
+				alloc.ModifyIndex = index
+				if err := txn.Insert(tableAllocs, &alloc); err != nil {
+					return fmt.Errorf("insert alloc: %w", err)
+				}
+				changes.alloc(existing, &alloc)
+			}
+			return nil
+		}
+		if err := set(healthy, true); err != nil {
+			return err
+		}
+		if err := set(unhealthy, false); err != nil {
+			return err
+		}
+		if err := changes.apply(txn, index); err != nil {
+			return err
+		}
+		return setIndex(txn, index, tableAllocs)
+	})
 }

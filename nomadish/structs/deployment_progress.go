@@ -86,6 +86,20 @@ type DeploymentPauseRequest struct {
 	WriteRequest
 }
 
+// DeploymentAllocHealthRequest sets the deployment health of allocations
+// of an active deployment by hand, as Nomad's PUT
+// /v1/deployment/allocation-health/:id does: for groups with
+// health_check = "manual", or to override what a client decided.
+type DeploymentAllocHealthRequest struct {
+	DeploymentID           string
+	HealthyAllocationIDs   []string
+	UnhealthyAllocationIDs []string
+	// Timestamp is when the leader accepted the request; the endpoint
+	// sets it, so that every server applies the same time.
+	Timestamp time.Time
+	WriteRequest
+}
+
 // DeploymentUpdateResponse answers a change of a deployment's status, in
 // the shape of Nomad's PUT /v1/deployment/fail and /pause answers.
 type DeploymentUpdateResponse struct {

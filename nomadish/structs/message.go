@@ -33,6 +33,7 @@ const (
 	ServiceRegistrationUpsertRequestType
 	ServiceRegistrationDeleteByAllocRequestType
 	ServiceRegistrationDeleteByIDRequestType
+	DeploymentAllocHealthRequestType
 )
 
 // IgnoreUnknownTypeFlag set on a MessageType lets an older server skip an
@@ -79,6 +80,8 @@ func (t MessageType) String() string {
 		return "ServiceRegistrationDeleteByAlloc"
 	case ServiceRegistrationDeleteByIDRequestType:
 		return "ServiceRegistrationDeleteByID"
+	case DeploymentAllocHealthRequestType:
+		return "DeploymentAllocHealth"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(t))
 }
