@@ -246,6 +246,7 @@ func (c *Client) runnerConfig(a *structs.Allocation) *allocrunner.Config {
 		Getter:        c.getter,
 		DisableLogmon: c.cfg.disableLogmon,
 		Services:      c.serviceRPC(), // services.go
+		Discovery:     c.serviceRPC(),
 	}
 }
 

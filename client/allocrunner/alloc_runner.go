@@ -136,6 +136,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Getter:        c.Getter,
 			StatsInterval: c.StatsInterval,
 			OnStateChange: ar.taskStateChanged,
+			Services:      c.Discovery,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("alloc runner %s: %w", alloc.ID, err)

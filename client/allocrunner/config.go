@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/nomadish/nomadish/client/allocrunner/taskrunner"
 	"github.com/nomadish/nomadish/client/artifact"
 	"github.com/nomadish/nomadish/client/serviceregistration"
 	"github.com/nomadish/nomadish/client/state"
@@ -65,4 +66,8 @@ type Config struct {
 	// Services registers the allocation's services with the servers
 	// (services.go); nil registers none.
 	Services serviceregistration.RPC
+	// Discovery answers templates' nomadService and nomadServices and
+	// tells of changes, so that they are rendered again; nil fails such
+	// templates.
+	Discovery taskrunner.ServiceWatcher
 }

@@ -45,6 +45,9 @@ type Task struct {
 	// file as "../alloc/app.conf" whether or not the driver isolates the
 	// task's file system.
 	ReplacePath func(string) string
+	// Services answers nomadService and nomadServices; nil makes them
+	// fail the render with the reason.
+	Services ServiceSource
 }
 
 // Result is what rendering a template did.
@@ -57,6 +60,10 @@ type Result struct {
 	// Changed reports whether the file was written: its content, mode
 	// or owner differed from what was rendered, or it did not exist.
 	Changed bool
+	// UsesServices reports whether the template read service discovery
+	// (nomadService, nomadServices): it must be rendered again when the
+	// services change.
+	UsesServices bool
 }
 
 // Render renders t into taskDir with env as its environment and returns
@@ -103,11 +110,12 @@ func RenderTask(t *structs.Template, task Task) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := execute(t, name, text, task.Env)
+	var usesServices bool
+	out, err := execute(t, name, text, task.Env, serviceFuncs(task.Services, &usesServices))
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{}
+	res = &Result{UsesServices: usesServices}
 	if t.Envvars {
 		if res.Envvars, err = parseEnv(out); err != nil {
 			return nil, err
@@ -177,12 +185,12 @@ func source(t *structs.Template, taskDir string, replace func(string) string) (t
 // execute parses and runs the template with its delimiters, bounding its
 // output. As in Nomad, indexing a map with a key it does not hold renders
 // "<no value>" unless error_on_missing_key is set, when it is an error.
-func execute(t *structs.Template, name, text string, env map[string]string) ([]byte, error) {
+func execute(t *structs.Template, name, text string, env map[string]string, extra template.FuncMap) ([]byte, error) {
 	missing := "missingkey=default"
 	if t.ErrMissingKey {
 		missing = "missingkey=error"
 	}
-	tmpl, err := template.New(name).Delims(t.LeftDelim, t.RightDelim).Option(missing).Funcs(funcs(env)).Parse(text)
+	tmpl, err := template.New(name).Delims(t.LeftDelim, t.RightDelim).Option(missing).Funcs(funcs(env)).Funcs(extra).Parse(text)
 	if err != nil {
 		return nil, err
 	}

@@ -287,9 +287,9 @@ func templateFeatures(text, left, right string) []templateFeature {
 		{feature: "Consul is not available in nomadish",
 			instead: "render values from the task's environment with {{ env \"NAME\" }} instead",
 			funcs:   []string{"caLeaf", "caRoots", "connect", "datacenters", "key", "keyExists", "keyOrDefault", "ls", "node", "nodes", "safeLs", "safeTree", "service", "services", "tree"}},
-		{feature: "Nomad Variables and native service lookups are not available in nomadish yet",
+		{feature: "Nomad Variables are not available in nomadish yet",
 			instead: "render values from the task's environment with {{ env \"NAME\" }} instead",
-			funcs:   []string{"nomadService", "nomadServices", "nomadVar", "nomadVarExists", "nomadVarList", "nomadVarListSafe"}},
+			funcs:   []string{"nomadVar", "nomadVarExists", "nomadVarList", "nomadVarListSafe"}},
 	}
 	var out []templateFeature
 	for _, f := range features {

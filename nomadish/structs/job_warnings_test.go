@@ -129,3 +129,15 @@ func TestTemplateCalls(t *testing.T) {
 		}
 	}
 }
+
+// Native service lookups render on the client now; Nomad Variables are
+// still refused.
+func TestTemplateFeaturesServicesAllowed(t *testing.T) {
+	if got := templateFeatures(`{{ range nomadService "db" }}{{ .Address }}{{ end }}{{ range nomadServices }}{{ end }}`, "", ""); len(got) != 0 {
+		t.Fatalf("nomadService refused: %+v", got)
+	}
+	got := templateFeatures(`{{ nomadVar "x" }}`, "", "")
+	if len(got) != 1 || got[0].feature != "Nomad Variables are not available in nomadish yet" {
+		t.Fatalf("nomadVar: %+v", got)
+	}
+}

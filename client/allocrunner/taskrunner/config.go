@@ -69,4 +69,7 @@ type Config struct {
 	// OnStateChange is called, without the runner's locks held, after
 	// every change of the task's state.
 	OnStateChange func()
+	// Services is service discovery for templates (nomadService,
+	// nomadServices), watched for changes; nil fails such templates.
+	Services ServiceWatcher
 }

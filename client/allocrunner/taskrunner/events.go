@@ -28,6 +28,8 @@ const (
 	EventLeaderDead             = "Leader Task Dead"
 	EventMainDead               = "Main Tasks Dead"
 	EventSetupFailure           = "Setup Failure"
+	// EventTemplateScript reports a template's change_script run.
+	EventTemplateScript = "Template Change Script"
 	// EventWaitingShutdownDelay is recorded when a stopped task waits its
 	// own or its group's shutdown_delay before it is sent its kill_signal.
 	EventWaitingShutdownDelay = "Waiting for shutdown delay"

@@ -152,6 +152,7 @@ func trackerJobType(task *structs.Task, jobType string) string {
 func (tr *TaskRunner) initHooks() {
 	tr.stats = newStatsHook(tr.cfg.StatsInterval, tr.logger)
 	lm := newLogmonHook(tr.cfg.AllocDir, tr.cfg.LogmonBinary, tr.cfg.DisableLogmon, tr.logger)
+	tmpl := newTemplatesHook(tr.cfg.Services, tr, tr.clock, tr.cfg.Rand.Int63(), tr.logger.Named("templates"))
 	tr.prestartHooks = []TaskPrestartHook{
 		newValidateHook(tr.cfg.Drivers),
 		newTaskDirHook(tr.cfg.AllocDir, tr.emitEvent),
@@ -159,12 +160,12 @@ func (tr *TaskRunner) initHooks() {
 		newVolumesHook(tr.cfg.Node),
 		lm,
 		newArtifactsHook(tr.cfg.Getter, tr.cfg.AllocDir, tr.emitEvent),
-		newTemplatesHook(),
+		tmpl,
 	}
 	de := newDriverEventsHook(tr.emitEvent, tr.logger)
-	tr.poststartHooks = []TaskPoststartHook{tr.stats, de}
+	tr.poststartHooks = []TaskPoststartHook{tr.stats, de, tmpl}
 	tr.exitedHooks = []TaskExitedHook{tr.stats, de}
-	tr.stopHooks = []TaskStopHook{tr.stats, lm}
+	tr.stopHooks = []TaskStopHook{tr.stats, lm, tmpl}
 }
 
 // Restore reads the task's state and local state from the state DB. Call

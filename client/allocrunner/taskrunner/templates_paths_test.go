@@ -41,7 +41,7 @@ func TestTemplatesHookInterpolatesPaths(t *testing.T) {
 	}
 	env := newTestEnv(t, structs.JobTypeService, task)
 	s := isolatedSetup(t, env, task)
-	if err := newTemplatesHook().Prestart(context.Background(), &PrestartRequest{Setup: s}); err != nil {
+	if err := plainTemplatesHook().Prestart(context.Background(), &PrestartRequest{Setup: s}); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{
@@ -91,7 +91,7 @@ func TestTemplatesHookOnRestart(t *testing.T) {
 		{EmbeddedTmpl: "APP_PORT=8080\n", DestPath: "secrets/app.env", Envvars: true},
 	}
 	env := newTestEnv(t, structs.JobTypeService, task)
-	h := newTemplatesHook()
+	h := plainTemplatesHook()
 	start := func() *Setup {
 		t.Helper()
 		s := env.setup(task)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/invoke"
@@ -133,10 +134,15 @@ func (m *Manager) Setup(ctx context.Context, id string, ports []PortMapping) (*N
 	return &n, nil
 }
 
+// minUndoTimeout is the least time undo gives the plugins' DEL: a Setup
+// that failed by running out of its own time must still be taken apart,
+// or its namespace and rules are left behind.
+const minUndoTimeout = 10 * time.Second
+
 // undo reverses a failed Setup as far as it can; failures are logged, the
 // Setup error is what the caller sees.
 func (m *Manager) undo(st *state) {
-	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), max(m.cfg.Timeout, minUndoTimeout))
 	defer cancel()
 	if err := m.teardownLocked(ctx, st); err != nil {
 		m.logger.Warn("undo failed network setup", "id", st.Network.ID, "error", err)
