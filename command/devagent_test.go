@@ -38,6 +38,7 @@ func startDevAgent(t *testing.T) *devAgent {
 	cfg := agent.DevConfig()
 	cfg.NodeName = "cli-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
 	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Serf = 0, 0, 0
+	cfg.Ports.DNS = 0 // -dev answers DNS on 8600; tests leave it to a real dev agent
 	// The server alone: these tests simulate their client nodes over RPC
 	// (e2e/nodesim), so that placements are deterministic.
 	cfg.Client.Enabled = false

@@ -38,6 +38,8 @@ type Agent struct {
 	// httpErr receives the HTTP server's error if it stops on its own.
 	httpErr chan error
 
+	dns *DNSServer // nil when ports.dns is 0
+
 	shutdownOnce sync.Once
 }
 
@@ -79,6 +81,9 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 		b = a.server
 	} else {
 		b = &clientBackend{client: a.client, region: cfg.Region}
+	}
+	if err := a.startDNS(b); err != nil {
+		return nil, err
 	}
 	a.http = newHTTPServer(b, cfg, a.metrics, logger)
 	a.http.client = a.client
@@ -235,6 +240,11 @@ func (a *Agent) Shutdown() error {
 // removes a temporary client data directory.
 func (a *Agent) stopParts() error {
 	var errs []error
+	if a.dns != nil {
+		if err := a.dns.Shutdown(); err != nil {
+			errs = append(errs, fmt.Errorf("dns shutdown: %w", err))
+		}
+	}
 	if a.httpSrv == nil && a.httpLn != nil {
 		a.httpLn.Close()
 	}

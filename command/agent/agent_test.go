@@ -38,6 +38,7 @@ func devTestConfig(t *testing.T) *Config {
 	cfg := DevConfig()
 	cfg.NodeName = "dev-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Serf = 0, 0, 0
+	cfg.Ports.DNS = 0 // -dev answers DNS on 8600; tests leave it to a real dev agent
 	// The server alone: these tests drive the HTTP API and the server;
 	// the client wiring is tested with a fake client (client_test.go).
 	cfg.Client.Enabled = false

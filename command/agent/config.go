@@ -24,6 +24,9 @@ const (
 	DefaultHTTPPort = 4646
 	DefaultRPCPort  = 4647
 	DefaultSerfPort = 4648
+	// DefaultDNSPort is the DNS port -dev uses (Consul's); without -dev
+	// DNS is off unless ports.dns is set.
+	DefaultDNSPort = 8600
 )
 
 // DefaultRetryInterval is how long the server waits between attempts to
@@ -84,6 +87,8 @@ type Ports struct {
 	// SerfWAN is the WAN gossip port; nil means Serf+1 (or 0 when Serf
 	// is 0).
 	SerfWAN *int `hcl:"serf_wan,optional" json:"SerfWAN"`
+	// DNS is the DNS server's port, UDP and TCP (dns.go); 0 is off.
+	DNS int `hcl:"dns,optional" json:"DNS"`
 }
 
 // WANPort returns the WAN gossip port, defaulted to Serf+1.
@@ -260,6 +265,8 @@ func DevConfig() *Config {
 	c.Server.Enabled = true
 	c.Server.BootstrapExpect = 1
 	c.Client.Enabled = true
+	// If another agent holds the port, -dev runs without DNS (dns.go).
+	c.Ports.DNS = DefaultDNSPort
 	return c
 }
 
@@ -445,6 +452,11 @@ func (c *Config) Validate() error {
 		if p.port < 0 || p.port > 65535 {
 			fail("%s: %d is out of range 0-65535", p.key, p.port)
 		}
+	}
+	if p := c.Ports.DNS; p < 0 || p > 65535 {
+		fail("ports.dns: %d is out of range; accepted: 0 (DNS off) or a port 1-65535", p)
+	} else if p != 0 && (p == c.Ports.HTTP || p == c.Ports.RPC) {
+		fail("ports.dns: %d is also ports.http or ports.rpc; DNS listens on TCP too and needs its own port", p)
 	}
 	if c.Ports.WANPort() == c.Ports.Serf && c.Ports.Serf != 0 {
 		fail("ports.serf_wan: %d is the same as ports.serf; the LAN and WAN gossip pools need their own ports", c.Ports.Serf)

@@ -97,6 +97,7 @@ func fuzzAgent(f *testing.F) *HTTPServer {
 	cfg := DevConfig()
 	cfg.NodeName = "fuzz-http"
 	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Serf = 0, 0, 0
+	cfg.Ports.DNS = 0
 	cfg.Client.Enabled = false
 	if err := cfg.Validate(); err != nil {
 		f.Fatal(err)
