@@ -19,6 +19,7 @@ func harness(t *testing.T, launch func(t *testing.T) *conformance.Instance) conf
 			// taskbin is PID 1 of the container: a SIGTERM that beats
 			// its signal.Ignore makes the Go runtime exit 2.
 			IgnoringMarker: "ignoring",
+			WaitingMarker:  "waiting",
 			ExitZero:       func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "0") },
 			ExitThree:      func(cfg *plugin.TaskConfig) { taskbin(t, cfg, nil, "exit", "3") },
 			Stdout:         func(cfg *plugin.TaskConfig, text string) { taskbin(t, cfg, nil, "stdout", text) },

@@ -41,6 +41,11 @@ type Tasks struct {
 	// signal before its handler is in place dies of it, or (a Go program)
 	// exits 2, which is the task's doing and not the driver's.
 	IgnoringMarker string
+	// WaitingMarker, when set, is what LongRunning's task prints on
+	// stdout once it handles SIGTERM; the suite waits for it before it
+	// stops the task and expects no kill. A PID 1 signalled before its
+	// handler is in place ignores SIGTERM and is killed after the timeout.
+	WaitingMarker string
 	// ExitZero exits 0 soon after starting.
 	ExitZero func(cfg *plugin.TaskConfig)
 	// ExitThree exits 3 soon after starting.

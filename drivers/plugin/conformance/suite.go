@@ -221,6 +221,12 @@ func (s *suite) testStop(t *testing.T) {
 	if err != nil || st.State != plugin.TaskStateRunning {
 		t.Fatalf("inspect = %+v, %v; want running", st, err)
 	}
+	if marker := s.h.Tasks.WaitingMarker; marker != "" {
+		waitFor(t, "the task to print "+marker, func() bool {
+			b, err := os.ReadFile(cfg.StdoutPath)
+			return err == nil && strings.Contains(string(b), marker)
+		})
+	}
 	if err := d.StopTask(ctx(t), cfg.ID, bound/2, "SIGTERM"); err != nil {
 		t.Fatalf("StopTask: %v", err)
 	}

@@ -157,6 +157,11 @@ func waitFor(sigs ...os.Signal) {
 	stop := make(chan os.Signal, 1)
 	if len(sigs) > 0 {
 		signal.Notify(stop, sigs...)
+		if os.Args[1] == "wait" {
+			// The handler is in place: a stop now is honoured (a PID 1
+			// signalled before it would ignore SIGTERM).
+			fmt.Println("waiting")
+		}
 	}
 	for {
 		select {
