@@ -23,7 +23,8 @@ import (
 
 // The labels every container of this driver carries. The Nomad names let
 // `docker ps` and existing tooling show who owns what; LabelManaged and
-// LabelTaskID mark the container as ours, for the reconciler.
+// LabelTaskID mark the container as ours, and LabelOwner (owner.go) as
+// which client's, for the reconciler.
 const (
 	LabelAllocID       = "com.hashicorp.nomad.alloc_id"
 	LabelJobName       = "com.hashicorp.nomad.job_name"
@@ -215,6 +216,9 @@ func containerLabels(cfg *plugin.TaskConfig, conf *taskConfig) (map[string]strin
 	out[LabelTaskName] = cfg.Name
 	out[LabelManaged] = "true"
 	out[LabelTaskID] = cfg.ID
+	if owner := ownerOf(cfg); owner != "" {
+		out[LabelOwner] = owner
+	}
 	return out, nil
 }
 

@@ -39,6 +39,11 @@ type Config struct {
 	// auth block; authn.DefaultKeychain (the Docker config file and its
 	// credential helpers) if nil.
 	Keychain authn.Keychain
+	// EngineRetries and EngineRetryDelay are how a task's watcher rides out
+	// an engine that does not answer: that many retries, that far apart,
+	// per outage, before the task is reported lost; 60 and 1s if zero.
+	EngineRetries    int
+	EngineRetryDelay time.Duration
 }
 
 // Driver is the Docker driver. The engine runs the containers, so they
@@ -57,8 +62,9 @@ type Driver struct {
 	client  *client.Client
 	stopGC  context.CancelFunc
 
-	orphansMu sync.Mutex       // guards orphans
+	orphansMu sync.Mutex       // guards the fields below
 	orphans   map[string]int64 // container ID -> when first seen orphaned (unix ns)
+	owners    map[string]bool  // LabelOwner values of the tasks started or recovered here
 }
 
 var _ plugin.DriverPlugin = (*Driver)(nil)

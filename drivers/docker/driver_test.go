@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -281,7 +282,8 @@ func TestCoalescedPulls(t *testing.T) {
 }
 
 // TestReconcile: a container of ours no task holds is removed after the
-// grace period; one without our label never is.
+// grace period; one without our label never is, nor one of ours made
+// before the owner label (LabelOwner), whose client is unknown.
 func TestReconcile(t *testing.T) {
 	needEngine(t)
 	var mu sync.Mutex
@@ -291,20 +293,12 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, c, _ := d.configured()
-	mk := func(name string, labels map[string]string) string {
-		r, err := c.ContainerCreate(testCtx(t), client.ContainerCreateOptions{Name: name,
-			Config: &container.Config{Image: testImage, Cmd: []string{"wait"}, Labels: labels}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_, _ = c.ContainerRemove(context.Background(), r.ID, client.ContainerRemoveOptions{Force: true})
-		})
-		return r.ID
-	}
+	owner := "test-host:" + t.TempDir()
+	d.noteOwner(owner)
 	suffix := fmt.Sprint(time.Now().UnixNano())
-	ours := mk("orphan-"+suffix, map[string]string{LabelManaged: "true", LabelTaskID: "gone", LabelJobName: "docker-test"})
-	theirs := mk("theirs-"+suffix, map[string]string{LabelTaskID: "gone"})
+	ours := mkContainer(t, c, "orphan-"+suffix, map[string]string{LabelManaged: "true", LabelTaskID: "gone", LabelJobName: "docker-test", LabelOwner: owner})
+	theirs := mkContainer(t, c, "theirs-"+suffix, map[string]string{LabelTaskID: "gone"})
+	legacy := mkContainer(t, c, "legacy-"+suffix, map[string]string{LabelManaged: "true", LabelTaskID: "gone", LabelJobName: "docker-test"})
 	if removed, err := d.reconcile(testCtx(t), c); err != nil || len(removed) != 0 {
 		t.Fatalf("first round removed %v, %v; want none within the grace period", removed, err)
 	}
@@ -315,8 +309,102 @@ func TestReconcile(t *testing.T) {
 	if err != nil || fmt.Sprint(removed) != fmt.Sprint([]string{ours}) {
 		t.Fatalf("second round removed %v, %v; want only %s", removed, err, ours)
 	}
-	if _, err := c.ContainerInspect(testCtx(t), theirs, client.ContainerInspectOptions{}); err != nil {
-		t.Fatalf("a container without our label was touched: %v", err)
+	for what, id := range map[string]string{"a container without our label": theirs, "a container of ours without an owner label": legacy} {
+		if _, err := c.ContainerInspect(testCtx(t), id, client.ContainerInspectOptions{}); err != nil {
+			t.Fatalf("%s was touched: %v", what, err)
+		}
+	}
+}
+
+// mkContainer creates a container of the test image that runs "wait",
+// removed when the test ends.
+func mkContainer(t *testing.T, c *client.Client, name string, labels map[string]string) string {
+	t.Helper()
+	r, err := c.ContainerCreate(testCtx(t), client.ContainerCreateOptions{Name: name,
+		Config: &container.Config{Image: testImage, Cmd: []string{"wait"}, Labels: labels}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = c.ContainerRemove(context.Background(), r.ID, client.ContainerRemoveOptions{Force: true})
+	})
+	return r.ID
+}
+
+// TestReconcileTwoClients: two clients (two drivers whose tasks live under
+// different alloc dirs) share one engine. Each reconciler removes its own
+// orphan and leaves the other's running task and orphan alone.
+func TestReconcileTwoClients(t *testing.T) {
+	needEngine(t)
+	var mu sync.Mutex
+	now := time.Unix(1000, 0)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	type client1 struct {
+		d     *Driver
+		cfg   *plugin.TaskConfig
+		id    string // the running task's container
+		owner string
+	}
+	clients := map[string]*client1{}
+	for _, name := range []string{"a", "b"} {
+		d := New(Config{Now: clock, OrphanGrace: time.Minute})
+		if err := d.SetConfig(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		root := filepath.Join(t.TempDir(), "client-"+name, "alloc")
+		cfg := taskConfigIn(t, filepath.Join(root, "alloc-"+name, "web"), "two-clients-"+name, "web-"+name)
+		taskbin(t, cfg, nil, "wait")
+		h, err := d.StartTask(testCtx(t), cfg)
+		if err != nil {
+			t.Fatalf("client %s: StartTask: %v", name, err)
+		}
+		t.Cleanup(func() { _ = d.DestroyTask(context.Background(), cfg.ID, true) })
+		var st driverState
+		if err := h.DecodeDriverState(&st); err != nil {
+			t.Fatal(err)
+		}
+		clients[name] = &client1{d: d, cfg: cfg, id: st.ContainerID, owner: ownerOf(cfg)}
+	}
+	if clients["a"].owner == clients["b"].owner || !strings.HasSuffix(clients["a"].owner, filepath.Join("client-a", "alloc")) {
+		t.Fatalf("owners %q and %q; want distinct, naming each client's alloc dir", clients["a"].owner, clients["b"].owner)
+	}
+	_, c, _ := clients["a"].d.configured()
+	ins, err := c.ContainerInspect(testCtx(t), clients["a"].id, client.ContainerInspectOptions{})
+	if err != nil || ins.Container.Config.Labels[LabelOwner] != clients["a"].owner {
+		t.Fatalf("client a's container has owner label %q (%v); want %q", ins.Container.Config.Labels[LabelOwner], err, clients["a"].owner)
+	}
+	suffix := fmt.Sprint(time.Now().UnixNano())
+	orphans := map[string]string{}
+	for name, cl := range clients {
+		orphans[name] = mkContainer(t, c, "orphan-"+name+"-"+suffix, map[string]string{
+			LabelManaged: "true", LabelTaskID: "forgotten-" + name, LabelJobName: "docker-test", LabelOwner: cl.owner})
+	}
+	for round := 0; round < 2; round++ {
+		for name, cl := range clients {
+			removed, err := cl.d.reconcile(testCtx(t), c)
+			if err != nil {
+				t.Fatalf("client %s: reconcile: %v", name, err)
+			}
+			want := ""
+			if round == 1 {
+				want = fmt.Sprint([]string{orphans[name]})
+			}
+			if got := fmt.Sprint(removed); (want == "" && len(removed) != 0) || (want != "" && got != want) {
+				t.Fatalf("round %d: client %s removed %v; want %s", round, name, removed, want)
+			}
+		}
+		mu.Lock()
+		now = now.Add(time.Minute)
+		mu.Unlock()
+	}
+	for name, cl := range clients {
+		ins, err := c.ContainerInspect(testCtx(t), cl.id, client.ContainerInspectOptions{})
+		if err != nil || ins.Container.State == nil || !ins.Container.State.Running {
+			t.Fatalf("client %s's running task was touched: %v", name, err)
+		}
+		if st, err := cl.d.InspectTask(testCtx(t), cl.cfg.ID); err != nil || st.ExitResult != nil {
+			t.Fatalf("client %s's task: %+v, %v; want it running", name, st, err)
+		}
 	}
 }
 

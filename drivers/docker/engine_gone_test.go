@@ -1,8 +1,12 @@
 package docker
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -77,10 +81,32 @@ func (p *engineProxy) setDown(down bool) {
 	}
 }
 
+// waitForText polls path until it holds want, at most d. A real container
+// is involved, so there is no event to wait on but the file itself.
+func waitForText(t *testing.T, path, want string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		b, _ := os.ReadFile(path)
+		if strings.Contains(string(b), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not hold %q after %v; it holds %q", path, want, d, b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // An engine that goes away under a running task is a task event quoting
 // the engine's error, not a silent loss; when it answers again the driver
 // goes on watching the same container, which then stops and exits as
 // usual.
+//
+// The task ignores SIGTERM and says so once it does ("ignoring"); the test
+// waits for that before anything is signalled: taskbin is the container's
+// PID 1, and a SIGTERM that beats its handler makes the Go runtime exit 2.
+// The stop is then a SIGTERM the task ignores and the SIGKILL after it.
 func TestEngineGoneMidTask(t *testing.T) {
 	needEngine(t)
 	proxy := newEngineProxy(t)
@@ -90,11 +116,12 @@ func TestEngineGoneMidTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := taskConfigIn(t, t.TempDir(), "engine-gone", "gone")
-	taskbin(t, cfg, nil, "wait")
+	taskbin(t, cfg, nil, "ignore")
 	if _, err := d.StartTask(testCtx(t), cfg); err != nil {
 		t.Fatalf("StartTask: %v", err)
 	}
 	defer d.DestroyTask(testCtx(t), cfg.ID, true)
+	waitForText(t, cfg.StdoutPath, "ignoring", 30*time.Second)
 
 	proxy.setDown(true)
 	deadline := time.After(30 * time.Second)
@@ -111,11 +138,64 @@ func TestEngineGoneMidTask(t *testing.T) {
 	}
 
 	proxy.setDown(false)
-	if err := d.StopTask(testCtx(t), cfg.ID, 5*time.Second, "SIGTERM"); err != nil {
+	if err := d.StopTask(testCtx(t), cfg.ID, time.Second, "SIGTERM"); err != nil {
 		t.Fatalf("StopTask once the engine is back: %v", err)
 	}
 	r, err := d.WaitTask(testCtx(t), cfg.ID)
-	if err != nil || r.ExitCode != 0 || r.Err != "" {
-		t.Fatalf("exit once the engine is back: %+v, %v; want the container's own clean exit", r, err)
+	if err != nil || r.ExitCode != 137 || r.Signal != 9 || r.Err != "" {
+		t.Fatalf("exit once the engine is back: %+v, %v; want the container's own exit by SIGKILL (137, signal 9)", r, err)
+	}
+}
+
+// waitUntil polls cond until it holds, at most d.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %v", what, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// The engine-unavailable retry budget is per outage: two outages in a row,
+// each shorter than the budget but longer than it together, leave the task
+// running; a call the engine answers in between starts the budget afresh.
+func TestEngineOutagesEachGetTheBudget(t *testing.T) {
+	needEngine(t)
+	proxy := newEngineProxy(t)
+	d := New(Config{EngineRetries: 4, EngineRetryDelay: 200 * time.Millisecond})
+	b, _ := json.Marshal(map[string]any{"endpoint": "unix://" + proxy.path})
+	if err := d.SetConfig(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	cfg := taskConfigIn(t, t.TempDir(), "engine-outages", "outages")
+	taskbin(t, cfg, nil, "ignore")
+	if _, err := d.StartTask(testCtx(t), cfg); err != nil {
+		t.Fatalf("StartTask: %v", err)
+	}
+	defer d.DestroyTask(testCtx(t), cfg.ID, true)
+	waitForText(t, cfg.StdoutPath, "ignoring", 30*time.Second)
+	tk, err := d.tasks.Get(cfg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for outage := 1; outage <= 2; outage++ {
+		proxy.setDown(true)
+		// 3 failures each: 6 in all, more than the budget of 4.
+		waitUntil(t, 30*time.Second, fmt.Sprintf("outage %d: 3 failed engine calls", outage), func() bool { return tk.outageFailures() >= 3 })
+		proxy.setDown(false)
+		waitUntil(t, 30*time.Second, fmt.Sprintf("outage %d: the engine answers again", outage), func() bool { return tk.outageFailures() == 0 })
+		if st, err := d.InspectTask(testCtx(t), cfg.ID); err != nil || st.ExitResult != nil {
+			t.Fatalf("after outage %d the task is %+v, %v; want it still running", outage, st.ExitResult, err)
+		}
+	}
+	if err := d.StopTask(testCtx(t), cfg.ID, time.Second, "SIGTERM"); err != nil {
+		t.Fatalf("StopTask: %v", err)
+	}
+	r, err := d.WaitTask(testCtx(t), cfg.ID)
+	if err != nil || r.ExitCode != 137 || r.Err != "" {
+		t.Fatalf("exit = %+v, %v; want the container's own exit by SIGKILL, not a lost task", r, err)
 	}
 }

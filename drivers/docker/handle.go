@@ -14,8 +14,10 @@ import (
 // RecoverTask re-attaches to a task's container by the ID in its handle,
 // after a restart of the client or of the plugin: the engine kept it
 // running. The watcher starts again, and so does the log streamer, from
-// where the previous one stopped. A container the engine no longer has is
-// ErrTaskNotFound, so the client reports the task lost.
+// where the previous one stopped; for a container that exited meanwhile,
+// the streamer copies the rest of its output before the exit is reported.
+// A container the engine no longer has is ErrTaskNotFound, so the client
+// reports the task lost.
 func (d *Driver) RecoverTask(ctx context.Context, h *plugin.TaskHandle) error {
 	if h == nil || h.Config == nil {
 		return errors.New("recover task: the handle has no task config")
@@ -48,17 +50,20 @@ func (d *Driver) RecoverTask(ctx context.Context, h *plugin.TaskHandle) error {
 	if ins.Container.Config == nil || ins.Container.Config.Labels[LabelTaskID] != id {
 		return fmt.Errorf("recover task %q: container %s is not this task's: %w", id, shortID(st.ContainerID), plugin.ErrTaskNotFound)
 	}
-	var logs *logStreamer
-	if ins.Container.State != nil && ins.Container.State.Running {
-		logs = startLogs(c, st.ContainerID, h.Config, readSince(h.Config), d.logger)
-	}
-	t := newTask(h.Config, st, c, logs)
+	// Also for a container that exited while the plugin was down: the
+	// streamer copies what it wrote since the last position (all of it
+	// when unknown) and ends, and the watcher waits for that before it
+	// reports the exit.
+	logs := startLogs(c, st.ContainerID, h.Config, readSince(h.Config), d.logger)
+	t := newTask(h.Config, st, c, logs, d.retryPolicy())
 	if err := d.tasks.Add(id, t); err != nil {
+		logs.stop()
 		return nil // recovered concurrently by another call
 	}
 	if st.ImageID != "" {
 		d.images.acquire(st.ImageID)
 	}
+	d.noteOwner(ownerOf(h.Config))
 	go t.watch(d.emit)
 	d.logger.Debug("task recovered", "task_id", id, "container_id", st.ContainerID)
 	return nil

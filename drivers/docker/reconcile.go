@@ -12,8 +12,14 @@ import (
 // driver does not hold, once it has seen them orphaned for the grace
 // period (Config.OrphanGrace): after a plugin restart the client recovers
 // its tasks within it, and a task the client forgot, or whose allocation
-// is gone, is cleaned up after it. Containers without our label are never
-// listed, so never touched. It returns the IDs it removed.
+// is gone, is cleaned up after it. It returns the IDs it removed.
+//
+// Only the orphans of a client this driver serves are removed: their
+// LabelOwner must be one the driver has seen on a task it started or
+// recovered (until then it removes nothing). Containers of other clients
+// sharing the engine, containers without our label (never listed), and
+// ours made before LabelOwner existed (no owner to match, so whose client
+// is unknown) are never touched.
 func (d *Driver) reconcile(ctx context.Context, c *client.Client) ([]string, error) {
 	list, err := c.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
@@ -33,6 +39,9 @@ func (d *Driver) reconcile(ctx context.Context, c *client.Client) ([]string, err
 	for _, s := range list.Items {
 		if s.Labels[LabelManaged] != "true" {
 			continue // the filter already excludes it; never trust it alone
+		}
+		if owner := s.Labels[LabelOwner]; owner == "" || !d.owners[owner] {
+			continue // another client's, or of unknown owner
 		}
 		taskID := s.Labels[LabelTaskID]
 		if _, err := d.tasks.Get(taskID); err == nil {

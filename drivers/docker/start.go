@@ -69,10 +69,11 @@ func (d *Driver) StartTask(ctx context.Context, cfg *plugin.TaskConfig) (*plugin
 			st.StartedAt = t
 		}
 	}
-	t := newTask(cfg, st, c, startLogs(c, created.ID, cfg, time.Time{}, d.logger))
+	t := newTask(cfg, st, c, startLogs(c, created.ID, cfg, time.Time{}, d.logger), d.retryPolicy())
 	if err := d.tasks.Add(cfg.ID, t); err != nil {
 		return fail(fmt.Errorf("start task %q: %w", cfg.ID, err))
 	}
+	d.noteOwner(ownerOf(cfg))
 	go t.watch(d.emit)
 	d.logger.Debug("task started", "task_id", cfg.ID, "container_id", created.ID, "image_id", imgID)
 	return plugin.NewTaskHandle(handleVersion, cfg, plugin.TaskStateRunning, st)

@@ -98,6 +98,9 @@ func (d *Driver) DestroyTask(ctx context.Context, taskID string, force bool) err
 	d.tasks.Delete(taskID)
 	t.destroy.Do(func() {
 		close(t.destroyed)
+		if t.logs != nil {
+			t.logs.stop()
+		}
 		if t.state.ImageID != "" {
 			d.images.release(t.state.ImageID)
 		}

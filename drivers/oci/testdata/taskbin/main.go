@@ -8,6 +8,10 @@
 //	taskbin stdout TEXT    print TEXT and exit 0
 //	taskbin tick           print "tick" every 50 ms until killed
 //	taskbin serve PORT T   answer every TCP connection on PORT with T
+//	taskbin http PORT T [sick]
+//	                       serve HTTP on PORT: / answers T, /health 200 (500
+//	                       with "sick"); on SIGTERM stop taking connections,
+//	                       finish those in flight, exit 0
 //	taskbin printenv NAME  print $NAME and exit 0
 //	taskbin alloc MiB      allocate and touch MiB of memory, then wait
 //	taskbin ps             print the PIDs visible in /proc
@@ -16,9 +20,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -86,6 +92,8 @@ func main() {
 		}()
 		fmt.Println("serving on", l.Addr())
 		waitFor(syscall.SIGTERM, syscall.SIGINT)
+	case "http":
+		serveHTTP(arg, os.Args[3:])
 	case "tick":
 		for {
 			fmt.Println("tick")
@@ -170,5 +178,40 @@ func waitFor(sigs ...os.Signal) {
 		case <-stop:
 			return
 		}
+	}
+}
+
+// serveHTTP is "taskbin http PORT TEXT [sick]".
+func serveHTTP(port string, rest []string) {
+	text := ""
+	if len(rest) > 0 {
+		text = rest[0]
+	}
+	sick := len(rest) > 1 && rest[1] == "sick"
+	mux := http.NewServeMux()
+	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
+		if sick {
+			http.Error(w, "sick", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, text) })
+	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	l, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	go func() {
+		waitFor(syscall.SIGTERM, syscall.SIGINT)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	fmt.Println("serving HTTP on", l.Addr())
+	if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 }
