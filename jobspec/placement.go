@@ -148,7 +148,7 @@ func (s *scope) spreads(blocks hcl.Blocks) []*api.Spread {
 		c := ss.content(b.Body, spreadSchema)
 		sp := &api.Spread{Weight: 50}
 		ss.str(c.Attributes, "attribute", &sp.Attribute)
-		if w, ok := ss.bounded(c.Attributes, "weight", 0, 100); ok {
+		if w, ok := ss.bounded(c.Attributes, "weight", 1, 100); ok {
 			sp.Weight = int8(w)
 		}
 		for _, tb := range blocksOf(c.Blocks, "target") {

@@ -3,6 +3,10 @@ job "bad" {
   priority = 101
   group "g" {
     count = -1
+    spread {
+      attribute = "${node.datacenter}"
+      weight    = 0
+    }
     restart {
       mode     = "restart"
       interval = "5 minutes"

@@ -47,9 +47,31 @@ func (j *Job) Canonicalize() {
 	if j.ParameterizedJob != nil && j.ParameterizedJob.Payload == "" {
 		j.ParameterizedJob.Payload = DispatchPayloadOptional
 	}
+	canonicalizePlacement(j.Affinities, j.Spreads)
 	for _, tg := range j.TaskGroups {
 		if tg != nil {
 			tg.canonicalize(j)
+		}
+	}
+}
+
+// DefaultPlacementWeight is the weight of an affinity or spread that
+// names none, as Nomad's API gives it.
+const DefaultPlacementWeight = 50
+
+// canonicalizePlacement gives affinities and spreads sent without a
+// weight (JSON leaving Weight out decodes as 0, which no rule may have)
+// the default weight. Job files never get here with 0: the parser
+// refuses it.
+func canonicalizePlacement(as []*Affinity, ss []*Spread) {
+	for _, a := range as {
+		if a != nil && a.Weight == 0 {
+			a.Weight = DefaultPlacementWeight
+		}
+	}
+	for _, s := range ss {
+		if s != nil && s.Weight == 0 {
+			s.Weight = DefaultPlacementWeight
 		}
 	}
 }
@@ -72,6 +94,7 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 		tg.RestartPolicy = defaultRestartPolicy(j.Type)
 	}
 	tg.inheritPolicies(j) // job_inherit.go
+	canonicalizePlacement(tg.Affinities, tg.Spreads)
 	tg.canonicalizeDisconnect()
 	tg.canonicalizeScaling(j)
 	if tg.ReschedulePolicy == nil {
@@ -87,6 +110,7 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 		if t == nil {
 			continue // Validate reports it
 		}
+		canonicalizePlacement(t.Affinities, nil)
 		if t.Resources == nil {
 			t.Resources = &Resources{}
 		}

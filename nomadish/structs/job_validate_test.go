@@ -1,6 +1,7 @@
 package structs
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -54,6 +55,28 @@ func TestCanonicalizedJobIsValid(t *testing.T) {
 	}
 	if job.Priority != DefaultJobPriority || job.Namespace != DefaultNamespace {
 		t.Fatalf("defaults not applied: %+v", job)
+	}
+}
+
+// TestPlacementWeightDefaults: an affinity or spread sent as JSON without
+// a Weight gets Nomad's default of 50 instead of failing validation.
+func TestPlacementWeightDefaults(t *testing.T) {
+	job := testJob()
+	if err := json.Unmarshal([]byte(`{"Affinities":[{"LTarget":"${node.datacenter}","Operand":"=","RTarget":"dc1"}],"Spreads":[{"Attribute":"${node.datacenter}"}]}`), job); err != nil {
+		t.Fatal(err)
+	}
+	tg := job.TaskGroups[0]
+	tg.Spreads = []*Spread{{Attribute: "${meta.rack}", Weight: 20}}
+	tg.Tasks[0].Affinities = []*Affinity{{LTarget: "${attr.kernel.name}", Operand: "=", RTarget: "linux"}}
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if job.Affinities[0].Weight != 50 || job.Spreads[0].Weight != 50 || tg.Tasks[0].Affinities[0].Weight != 50 {
+		t.Fatalf("weights %d, %d, %d; want the default 50", job.Affinities[0].Weight, job.Spreads[0].Weight, tg.Tasks[0].Affinities[0].Weight)
+	}
+	if tg.Spreads[0].Weight != 20 {
+		t.Fatalf("a weight that was set became %d", tg.Spreads[0].Weight)
 	}
 }
 

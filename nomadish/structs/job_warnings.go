@@ -231,9 +231,9 @@ func (t *Task) warnings(add addWarning, tp string) {
 	}
 }
 
-// serviceWarnings warns about a service block: service registration is not
-// available at all yet, and a Consul service or a Consul service mesh
-// (connect) block also names what Consul would have done.
+// serviceWarnings warns about the parts of a service block that name
+// Consul: a Consul service or a Consul service mesh (connect) block, with
+// what Consul would have done. Native services and their checks work.
 func serviceWarnings(add addWarning, path string, s *Service) {
 	if s.Connect != nil {
 		c := s.Connect
@@ -258,10 +258,6 @@ func serviceWarnings(add addWarning, path string, s *Service) {
 			"the service is stored and registered nowhere, and its checks do not run; "+
 				"provider = \"nomad\" (native service discovery) is the supported provider", false)
 		return
-	}
-	if len(s.Checks) > 0 {
-		add(path, "service registration and health checks are not available in nomadish yet",
-			"the service and its checks are stored; checks do not run and do not gate deployments or restarts", false)
 	}
 }
 
