@@ -190,7 +190,7 @@ func checkBindSource(src string, pol Policy, where string) (string, error) {
 		return "", fmt.Errorf("%s: bind mounts are not allowed by the plugin config (allow_bind_mounts); use a tmpfs mount or the task's /local and /alloc", where)
 	}
 	if len(pol.AllowedBindSources) == 0 {
-		return "", fmt.Errorf("%s: bind mounts are allowed but the plugin config lists no allowed_bind_sources, so no host path may be mounted", where)
+		return "", fmt.Errorf("%s: bind mounts are allowed but the plugin config lists no bind_mount_sources, so no host path may be mounted", where)
 	}
 	if !filepath.IsAbs(src) || strings.IndexByte(src, 0) >= 0 {
 		return "", fmt.Errorf("%s: source %q: an absolute host path is expected, under one of %s", where, src, strings.Join(pol.AllowedBindSources, ", "))

@@ -55,7 +55,7 @@ func TestUserMountsRefused(t *testing.T) {
 		want string
 	}{
 		{"bind not allowed", Mount{Type: "bind", Source: data, Target: "/d"}, Policy{}, "bind mounts are not allowed"},
-		{"no allowed sources", Mount{Type: "bind", Source: data, Target: "/d"}, Policy{AllowBindMounts: true}, "lists no allowed_bind_sources"},
+		{"no allowed sources", Mount{Type: "bind", Source: data, Target: "/d"}, Policy{AllowBindMounts: true}, "lists no bind_mount_sources"},
 		{"relative source", Mount{Type: "bind", Source: "data", Target: "/d"}, allow, "an absolute host path is expected"},
 		{"unclean source", Mount{Type: "bind", Source: data + "/../" + filepath.Base(data), Target: "/d"}, allow, "write it cleaned"},
 		{"outside allowed", Mount{Type: "bind", Source: other, Target: "/d"}, allow, "is not under an allowed bind source"},
