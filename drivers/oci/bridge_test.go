@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -29,13 +32,33 @@ func freePort(t *testing.T) int {
 // the port the task binds; destroying the task removes the network.
 func TestBridgePortForwarding(t *testing.T) {
 	needContainers(t)
-	d := newDriver(t)
+	for _, p := range []string{"bridge", "host-local", "loopback", "firewall", "portmap"} {
+		if _, err := os.Stat(filepath.Join("/usr/lib/cni", p)); err != nil {
+			t.Skipf("skipping: CNI plugin %s is not installed in /usr/lib/cni (.ci/run installs containernetworking-plugins)", p)
+		}
+	}
+	// A bridge of the test's own, on a subnet no route of this host uses.
+	subnet, err := network.FreeSubnet("nmdtestbr0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(testDriverConfig(nil))
+	conf := pluginConfigJSON(t.TempDir(), map[string]any{"bridge_name": "nmdtestbr0", "bridge_subnet": subnet, "cni_path": []string{"/usr/lib/cni"}})
+	if err := d.SetConfig(testCtx(t), conf); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, tk := range d.tasks.All() {
+			_ = d.DestroyTask(testCtx(t), tk.cfg.ID, true)
+		}
+		exec.Command("ip", "link", "del", "nmdtestbr0").Run()
+	})
 	bridge, ok := d.network().(*cniNetwork)
 	if !ok {
 		t.Fatalf("driver network = %T, want the CNI bridge", d.network())
 	}
 	if err := bridge.m.Check(); err != nil {
-		t.Skipf("the CNI bridge cannot be used here (.ci/run installs containernetworking-plugins): %v", err)
+		t.Fatalf("the CNI bridge on %s cannot be used: %v", subnet, err)
 	}
 
 	cfg := newTaskConfig(t, "web")

@@ -36,6 +36,11 @@ type taskConfig struct {
 	Runtime        string        `json:"runtime"`
 	Auth           *authConfig   `json:"auth"`
 	Mounts         []mountConfig `json:"mount"`
+	// ImagePullTimeout bounds a pull from a registry, as Nomad's docker
+	// driver's option of the same name does; defaultPullTimeout if empty.
+	ImagePullTimeout string `json:"image_pull_timeout"`
+
+	pullTimeout time.Duration // parsed ImagePullTimeout
 }
 
 type authConfig struct {
@@ -50,8 +55,12 @@ type mountConfig struct {
 	Readonly bool   `json:"readonly"`
 }
 
+// defaultPullTimeout bounds a pull when image_pull_timeout is unset, the
+// default of Nomad's docker driver.
+const defaultPullTimeout = 5 * time.Minute
+
 // taskConfigKeys are the options of a task's config block, for errors.
-const taskConfigKeys = "image, rootfs, command, args, entrypoint, work_dir, hostname, readonly_rootfs, cap_add, cap_drop, network_mode, privileged, runtime, auth, mount"
+const taskConfigKeys = "image, rootfs, command, args, entrypoint, work_dir, hostname, readonly_rootfs, cap_add, cap_drop, network_mode, privileged, runtime, auth, mount, image_pull_timeout"
 
 func parseTaskConfig(b []byte) (*taskConfig, error) {
 	c := &taskConfig{}
@@ -67,6 +76,14 @@ func parseTaskConfig(b []byte) (*taskConfig, error) {
 		return nil, errors.New(`oci task config: image and rootfs are both set: give either "image" (an OCI image reference) or "rootfs" (a directory in the task directory), not both`)
 	case c.Image == "" && c.Rootfs == "":
 		return nil, errors.New(`oci task config: image is required: give "image" (an OCI image reference such as "docker.io/library/alpine:3", "oci-layout:local/img" or "tarball:local/img.tar") or "rootfs" (a directory in the task directory such as "local/rootfs")`)
+	}
+	c.pullTimeout = defaultPullTimeout
+	if c.ImagePullTimeout != "" {
+		d, err := time.ParseDuration(c.ImagePullTimeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("oci task config: image_pull_timeout %q: want a positive duration such as \"5m\" or \"90s\"", c.ImagePullTimeout)
+		}
+		c.pullTimeout = d
 	}
 	switch c.NetworkMode {
 	case "", "bridge", "host", "none":
@@ -126,12 +143,16 @@ type pluginConfig struct {
 	CNIPath            []string `json:"cni_path"`
 	BridgeName         string   `json:"bridge_name"`
 	BridgeSubnet       string   `json:"bridge_subnet"`
+	// PullActivityTimeout ends a pull when the registry sends nothing for
+	// this long; image.DefaultActivityTimeout if empty.
+	PullActivityTimeout string `json:"pull_activity_timeout"`
 
 	gcDelay time.Duration // parsed ImageGCDelay; 0 is the store's default
+	idle    time.Duration // parsed PullActivityTimeout; 0 is the store's default
 }
 
 // pluginConfigKeys are the options of the plugin config block, for errors.
-const pluginConfigKeys = "runtime, data_dir, allow_privileged, allow_caps, allow_bind_mounts, bind_mount_sources, insecure_registries, image_gc_delay, max_image_size, max_layers, cni_path, bridge_name, bridge_subnet"
+const pluginConfigKeys = "runtime, data_dir, allow_privileged, allow_caps, allow_bind_mounts, bind_mount_sources, insecure_registries, image_gc_delay, max_image_size, max_layers, cni_path, bridge_name, bridge_subnet, pull_activity_timeout"
 
 func parsePluginConfig(b []byte) (*pluginConfig, error) {
 	c := &pluginConfig{}
@@ -158,6 +179,13 @@ func parsePluginConfig(b []byte) (*pluginConfig, error) {
 			return nil, fmt.Errorf("oci plugin config: image_gc_delay %q: want a positive duration such as \"1h\" or \"10m\"", c.ImageGCDelay)
 		}
 		c.gcDelay = d
+	}
+	if c.PullActivityTimeout != "" {
+		d, err := time.ParseDuration(c.PullActivityTimeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("oci plugin config: pull_activity_timeout %q: want a positive duration such as \"2m\" or \"30s\"", c.PullActivityTimeout)
+		}
+		c.idle = d
 	}
 	for _, n := range []struct {
 		name string

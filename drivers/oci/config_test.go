@@ -13,13 +13,15 @@ func TestParseTaskConfig(t *testing.T) {
 		{`{"image":"a","network_mode":"nat"}`, `network_mode "nat"`},
 		{`{"image":"a","mount":[{"type":"nfs","target":"/x"}]}`, `mount[0].type "nfs"`},
 		{`{"image":"a","mount":[{"type":"tmpfs"}]}`, "mount[0].target is required"},
+		{`{"image":"a","image_pull_timeout":"soon"}`, `image_pull_timeout "soon"`},
+		{`{"image":"a","image_pull_timeout":"-1s"}`, `image_pull_timeout "-1s"`},
 	} {
 		if _, err := parseTaskConfig([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("parseTaskConfig(%s) = %v, want an error saying %q", tc.in, err, tc.want)
 		}
 	}
 	c, err := parseTaskConfig([]byte(`{"image":"alpine","args":["a"],"rootfs":null,"auth":null,"mount":[{"type":"tmpfs","target":"/t"}]}`))
-	if err != nil || c.Image != "alpine" || len(c.Mounts) != 1 {
+	if err != nil || c.Image != "alpine" || len(c.Mounts) != 1 || c.pullTimeout != defaultPullTimeout {
 		t.Fatalf("parseTaskConfig = %+v, %v", c, err)
 	}
 }
@@ -32,6 +34,7 @@ func TestParsePluginConfig(t *testing.T) {
 		{`{"data_dir":"rel"}`, "relative"},
 		{`{"data_dir":"/x","image_gc_delay":"soon"}`, `image_gc_delay "soon"`},
 		{`{"data_dir":"/x","max_layers":0}`, "max_layers"},
+		{`{"data_dir":"/x","pull_activity_timeout":"0s"}`, `pull_activity_timeout "0s"`},
 		{`{"data_dir":"/x","bind_mount_sources":["srv"]}`, "bind_mount_sources[0]"},
 	} {
 		if _, err := parsePluginConfig([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {

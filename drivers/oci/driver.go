@@ -168,6 +168,7 @@ func (d *Driver) SetConfig(_ context.Context, config []byte) error {
 		MaxUncompressedSize: conf.maxImageSize(),
 		MaxLayers:           conf.maxLayers(),
 		GCDelay:             conf.gcDelay,
+		ActivityTimeout:     conf.idle,
 	})
 	if err != nil {
 		d.confErr = fmt.Errorf("oci plugin config: data_dir %q: %w", conf.DataDir, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -133,6 +134,59 @@ func TestBadImageIsRecoverable(t *testing.T) {
 				t.Fatalf("a failed start left a task behind: %v", err)
 			}
 		})
+	}
+}
+
+// A registry that takes the connection and never answers fails the start
+// within the task's image_pull_timeout, or the plugin's
+// pull_activity_timeout when that is shorter, and each error names the
+// setting that ended the wait.
+func TestPullTimeoutsAreRecoverable(t *testing.T) {
+	needContainers(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held <- c
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		for {
+			select {
+			case c := <-held:
+				c.Close()
+			default:
+				return
+			}
+		}
+	})
+	silent := ln.Addr().String() + "/test/taskbin:v1"
+
+	d := newDriver(t)
+	cfg := newTaskConfig(t, "deadline")
+	taskbin(t, cfg, map[string]any{"image": silent, "image_pull_timeout": "300ms"}, "wait")
+	_, err = d.StartTask(testCtx(t), cfg)
+	if !plugin.IsRecoverable(err) || !strings.Contains(err.Error(), "within 300ms, the task's image_pull_timeout") || !strings.Contains(err.Error(), silent) {
+		t.Fatalf("StartTask = %v; want a recoverable error naming the image and image_pull_timeout", err)
+	}
+
+	idle := New(testDriverConfig(nil))
+	if err := idle.SetConfig(testCtx(t), pluginConfigJSON(sharedDataDir, map[string]any{"pull_activity_timeout": "300ms"})); err != nil {
+		t.Fatal(err)
+	}
+	cfg = newTaskConfig(t, "stalled")
+	taskbin(t, cfg, map[string]any{"image": silent}, "wait")
+	_, err = idle.StartTask(testCtx(t), cfg)
+	if !plugin.IsRecoverable(err) || !strings.Contains(err.Error(), "sent nothing for 300ms") || !strings.Contains(err.Error(), "pull_activity_timeout") {
+		t.Fatalf("StartTask = %v; want a recoverable error naming pull_activity_timeout", err)
 	}
 }
 

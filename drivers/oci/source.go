@@ -53,8 +53,17 @@ func (d *Driver) getImage(ctx context.Context, store *image.Store, taskDir strin
 		if c.Auth != nil {
 			auth = &image.Auth{Username: c.Auth.Username, Password: c.Auth.Password}
 		}
-		img, err = store.Pull(ctx, c.Image, auth)
-		if err != nil && retryable(err) {
+		pctx, cancel := context.WithTimeout(ctx, c.pullTimeout)
+		img, err = store.Pull(pctx, c.Image, auth)
+		timedOut := ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded)
+		cancel()
+		switch {
+		case err == nil:
+		case errors.Is(err, image.ErrStalled):
+			return nil, plugin.NewRecoverableError(fmt.Errorf("pull image: %w; the plugin's pull_activity_timeout bounds such a wait", err))
+		case timedOut:
+			return nil, plugin.NewRecoverableError(fmt.Errorf("pull image: %s did not finish within %s, the task's image_pull_timeout; raise it for a large image or a slow registry: %w", c.Image, c.pullTimeout, err))
+		case retryable(err):
 			return nil, plugin.NewRecoverableError(fmt.Errorf("pull image: %w", err))
 		}
 	}

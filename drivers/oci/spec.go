@@ -26,6 +26,8 @@ var ConfigSpec hcldec.Spec = &hcldec.ValidateSpec{
 		"network_mode":    configspec.OneOf("network_mode", "bridge", "host", "none"),
 		"privileged":      configspec.Attr("privileged", cty.Bool),
 		"runtime":         configspec.Attr("runtime", cty.String),
+		// image_pull_timeout bounds a pull from a registry, default "5m".
+		"image_pull_timeout": configspec.Duration("image_pull_timeout"),
 		"auth": configspec.Block("auth", hcldec.ObjectSpec{
 			"username": configspec.Attr("username", cty.String),
 			"password": configspec.Attr("password", cty.String),
@@ -90,4 +92,7 @@ var PluginSpec hcldec.Spec = hcldec.ObjectSpec{
 	// "nomadish0" and 172.26.64.0/20.
 	"bridge_name":   configspec.Attr("bridge_name", cty.String),
 	"bridge_subnet": configspec.Attr("bridge_subnet", cty.String),
+	// pull_activity_timeout ends a pull when the registry sends nothing
+	// for this long, default "2m".
+	"pull_activity_timeout": configspec.Duration("pull_activity_timeout"),
 }

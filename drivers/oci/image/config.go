@@ -58,6 +58,11 @@ type Config struct {
 
 	// GCDelay is how long an image nobody holds is kept.
 	GCDelay time.Duration
+
+	// ActivityTimeout ends a pull when the registry sends nothing for
+	// this long while the pull waits on it; DefaultActivityTimeout when
+	// zero.
+	ActivityTimeout time.Duration
 }
 
 // Auth is a task's `auth` block.
@@ -96,6 +101,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GCDelay <= 0 {
 		c.GCDelay = DefaultGCDelay
+	}
+	if c.ActivityTimeout <= 0 {
+		c.ActivityTimeout = DefaultActivityTimeout
 	}
 	return c
 }

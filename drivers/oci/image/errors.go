@@ -13,6 +13,10 @@ var (
 	// ErrUnreachable means the registry could not be reached in time.
 	ErrUnreachable = errors.New("registry unreachable")
 
+	// ErrStalled means a registry sent nothing for Config.ActivityTimeout
+	// while a pull waited on it.
+	ErrStalled = errors.New("registry stalled")
+
 	// ErrNoPlatform means a multi-arch index has no image for the client's
 	// platform.
 	ErrNoPlatform = errors.New("no image for this platform")

@@ -23,7 +23,9 @@ const maxIndexDepth = 4
 // Pull makes the image ref (by tag or digest) present in the store and
 // returns it. A digest the store already holds needs no registry. auth,
 // if not nil, is used instead of the Docker config file. ctx bounds the
-// whole pull; concurrent pulls of one image share one download.
+// whole pull; concurrent pulls of one image share one download. A
+// registry that sends nothing for Config.ActivityTimeout while the pull
+// waits on it ends the pull with ErrStalled.
 func (s *Store) Pull(ctx context.Context, ref string, auth *Auth) (*Image, error) {
 	r, err := s.parseRef(ref)
 	if err != nil {
@@ -34,15 +36,34 @@ func (s *Store) Pull(ctx context.Context, ref string, auth *Auth) (*Image, error
 			return img, nil
 		}
 	}
+	ctx, wd := newWatchdog(ctx, r.Context().RegistryStr(), s.cfg.ActivityTimeout)
+	defer wd.stop()
+	img, err := s.pull(ctx, wd, ref, r, auth)
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
+			return nil, fmt.Errorf("pull %s: %w (%v)", ref, cause, err)
+		}
+		return nil, err
+	}
+	return img, nil
+}
+
+func (s *Store) pull(ctx context.Context, wd *watchdog, ref string, r name.Reference, auth *Auth) (*Image, error) {
 	opts := []remote.Option{
 		remote.WithContext(ctx),
-		remote.WithTransport(httpsOnly{next: s.cfg.Transport, allow: s.plainHTTP}),
+		remote.WithTransport(wd.transport(httpsOnly{next: s.cfg.Transport, allow: s.plainHTTP})),
 		remote.WithUserAgent("nomadish-oci"),
 	}
 	if auth != nil && (auth.Username != "" || auth.Password != "") {
 		opts = append(opts, remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: auth.Username, Password: auth.Password})))
 	} else {
-		opts = append(opts, remote.WithAuthFromKeychain(s.cfg.Keychain))
+		// Resolved here, not inside remote, so that a credential helper
+		// that fails is reported as what it is.
+		a, err := s.cfg.Keychain.Resolve(r.Context())
+		if err != nil {
+			return nil, fmt.Errorf("pull %s: %w: credentials for registry %s from the Docker config file (DOCKER_CONFIG or ~/.docker/config.json): %w; fix its credHelpers or credsStore entry, or give the task an auth block", ref, ErrUnauthorized, r.Context().RegistryStr(), err)
+		}
+		opts = append(opts, remote.WithAuth(a))
 	}
 
 	desc, err := remote.Get(r, opts...)

@@ -203,47 +203,20 @@ func TestPullUnknownImage(t *testing.T) {
 
 func TestPullUnreachable(t *testing.T) {
 	// A listener that accepts and never answers: the pull must end with ctx.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var wg sync.WaitGroup
-	var conns []net.Conn
-	var mu sync.Mutex
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		ln.Close()
-		wg.Wait()
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+	addr := silentListener(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	ref := ln.Addr().String() + "/app:v1"
-	_, err = openStore(t, nil).Pull(ctx, ref, nil)
+	ref := addr + "/app:v1"
+	_, err := openStore(t, nil).Pull(ctx, ref, nil)
 	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), ref) {
 		t.Fatalf("err = %v, want ErrUnreachable naming the image", err)
 	}
 
 	// Nothing listening at all.
 	ln2, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln2.Addr().String()
+	gone := ln2.Addr().String()
 	ln2.Close()
-	_, err = openStore(t, nil).Pull(context.Background(), addr+"/app:v1", nil)
+	_, err = openStore(t, nil).Pull(context.Background(), gone+"/app:v1", nil)
 	if !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("err = %v, want ErrUnreachable", err)
 	}
@@ -307,7 +280,3 @@ func TestPlainHTTP(t *testing.T) {
 		t.Fatalf("listed registry reached as %s, want http", seen)
 	}
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -137,17 +137,38 @@ func (m *Manager) subnetProblem() string {
 	if err != nil {
 		return ""
 	}
+	for _, r := range hostRoutes(m.cfg.BridgeName) {
+		if overlaps(r.dst, subnet) {
+			msg := fmt.Sprintf("subnet %s overlaps the route to %s on %s: set subnet to a free private range", m.cfg.Subnet, r.dst, r.iface)
+			if free, err := FreeSubnet(m.cfg.BridgeName); err == nil {
+				msg += " such as " + free
+			}
+			return msg
+		}
+	}
+	return ""
+}
+
+type hostRoute struct {
+	iface string
+	dst   *net.IPNet
+}
+
+// hostRoutes are the host's IPv4 routes other than default ones and those
+// on the interface skip; none if /proc/net/route cannot be read.
+func hostRoutes(skip string) []hostRoute {
 	f, err := os.Open("/proc/net/route")
 	if err != nil {
-		return ""
+		return nil
 	}
 	defer f.Close()
+	var routes []hostRoute
 	sc := bufio.NewScanner(f)
 	sc.Scan() // header
 	for sc.Scan() {
 		// Iface Destination Gateway Flags RefCnt Use Metric Mask ...
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 8 || fields[0] == m.cfg.BridgeName {
+		if len(fields) < 8 || fields[0] == skip {
 			continue
 		}
 		dst, ok1 := routeHex(fields[1])
@@ -159,11 +180,28 @@ func (m *Manager) subnetProblem() string {
 		if ones, _ := route.Mask.Size(); ones == 0 {
 			continue
 		}
-		if route.Contains(subnet.IP) || subnet.Contains(route.IP) {
-			return fmt.Sprintf("subnet %s overlaps the route to %s on %s: set subnet to a free private range", m.cfg.Subnet, route, fields[0])
-		}
+		routes = append(routes, hostRoute{iface: fields[0], dst: route})
 	}
-	return ""
+	return routes
+}
+
+func overlaps(a, b *net.IPNet) bool { return a.Contains(b.IP) || b.Contains(a.IP) }
+
+// FreeSubnet returns a /24 in 10.210.0.0/16 that no route of the host
+// overlaps, routes on the interface bridge aside.
+func FreeSubnet(bridge string) (string, error) {
+	routes := hostRoutes(bridge)
+next:
+	for i := 0; i < 256; i++ {
+		cand := &net.IPNet{IP: net.IPv4(10, 210, byte(i), 0).To4(), Mask: net.CIDRMask(24, 32)}
+		for _, r := range routes {
+			if overlaps(r.dst, cand) {
+				continue next
+			}
+		}
+		return cand.String(), nil
+	}
+	return "", errors.New("every /24 of 10.210.0.0/16 overlaps a route of the host")
 }
 
 // routeHex decodes an address of /proc/net/route (host byte order, which

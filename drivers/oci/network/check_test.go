@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -53,34 +54,56 @@ func TestRouteHex(t *testing.T) {
 }
 
 func TestCheckSubnetTaken(t *testing.T) {
-	// Any route of the host that is not a default route will do.
-	b, err := os.ReadFile("/proc/net/route")
-	if err != nil {
-		t.Skipf("skipping: no /proc/net/route: %v", err)
-	}
+	// Any route of the host that is not a default route will do; a host
+	// with none gets one on a bridge of the test's own.
 	var subnet, iface string
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 8 || f[0] == testBridge {
-			continue
+	for _, r := range hostRoutes(testBridge) {
+		if ones, _ := r.dst.Mask.Size(); ones <= 29 {
+			subnet, iface = r.dst.String(), r.iface
+			break
 		}
-		dst, ok1 := routeHex(f[1])
-		mask, ok2 := routeHex(f[7])
-		if ones, _ := net.IPMask(mask).Size(); !ok1 || !ok2 || ones == 0 || ones > 29 {
-			continue
-		}
-		subnet, iface = (&net.IPNet{IP: dst, Mask: net.IPMask(mask)}).String(), f[0]
-		break
 	}
 	if subnet == "" {
-		t.Skip("skipping: the host has no route other than a default one to collide with")
+		if os.Geteuid() != 0 {
+			t.Skip("skipping: the host has no route other than a default one to collide with, and making one needs root")
+		}
+		free, err := FreeSubnet(testBridge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iface = "nmdtestroute0"
+		gw := strings.TrimSuffix(free, "0/24") + "1/24"
+		for _, args := range [][]string{
+			{"link", "add", iface, "type", "bridge"},
+			{"addr", "add", gw, "dev", iface},
+			{"link", "set", iface, "up"},
+		} {
+			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+				exec.Command("ip", "link", "del", iface).Run()
+				t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+			}
+		}
+		t.Cleanup(func() { exec.Command("ip", "link", "del", iface).Run() })
+		subnet = free
 	}
 	m, err := New(Config{StateDir: t.TempDir(), CNIPath: []string{t.TempDir()}, Subnet: subnet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "subnet " + subnet + " overlaps the route to " + subnet + " on " + iface
-	if err := m.Check(); err == nil || !strings.Contains(err.Error(), want) {
+	err = m.Check()
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Check with subnet %s: %v, want it to contain %q", subnet, err, want)
+	}
+	// The error offers a subnet that is free.
+	free, ferr := FreeSubnet(testBridge)
+	if ferr != nil || !strings.Contains(err.Error(), "such as "+free) {
+		t.Fatalf("Check: %v; want it to suggest the free subnet %s (%v)", err, free, ferr)
+	}
+	_, fn, _ := net.ParseCIDR(free)
+	for _, r := range hostRoutes(testBridge) {
+		if overlaps(r.dst, fn) {
+			t.Fatalf("FreeSubnet = %s, which overlaps the route to %s on %s", free, r.dst, r.iface)
+		}
 	}
 }
