@@ -81,20 +81,12 @@ func (p *engineProxy) setDown(down bool) {
 	}
 }
 
-// waitForText polls path until it holds want, at most d. A real container
-// is involved, so there is no event to wait on but the file itself.
-func waitForText(t *testing.T, path, want string, d time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
+// holds says whether the file at path holds want (a real container's
+// output, so there is no event to wait on but the file itself).
+func holds(path, want string) func() bool {
+	return func() bool {
 		b, _ := os.ReadFile(path)
-		if strings.Contains(string(b), want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s does not hold %q after %v; it holds %q", path, want, d, b)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return strings.Contains(string(b), want)
 	}
 }
 
@@ -121,7 +113,7 @@ func TestEngineGoneMidTask(t *testing.T) {
 		t.Fatalf("StartTask: %v", err)
 	}
 	defer d.DestroyTask(testCtx(t), cfg.ID, true)
-	waitForText(t, cfg.StdoutPath, "ignoring", 30*time.Second)
+	waitUntil(t, 30*time.Second, "the task to print ignoring", holds(cfg.StdoutPath, "ignoring"))
 
 	proxy.setDown(true)
 	deadline := time.After(30 * time.Second)
@@ -176,7 +168,7 @@ func TestEngineOutagesEachGetTheBudget(t *testing.T) {
 		t.Fatalf("StartTask: %v", err)
 	}
 	defer d.DestroyTask(testCtx(t), cfg.ID, true)
-	waitForText(t, cfg.StdoutPath, "ignoring", 30*time.Second)
+	waitUntil(t, 30*time.Second, "the task to print ignoring", holds(cfg.StdoutPath, "ignoring"))
 	tk, err := d.tasks.Get(cfg.ID)
 	if err != nil {
 		t.Fatal(err)
