@@ -26,6 +26,7 @@ type Service struct {
 	Weights         *ServiceWeights   `json:",omitempty"`
 	Identity        *WorkloadIdentity `json:",omitempty"`
 	Connect         *ConsulConnect    `json:",omitempty"`
+	LB              *ServiceLB        `json:",omitempty"`
 }
 
 // ServiceCheck is one health check of a Service. Interval and Timeout are

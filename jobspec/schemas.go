@@ -8,7 +8,7 @@ var jobSchemas = []*schema{
 	mountOptionsSchema, ephemeralDiskSchema, resourcesSchema, deviceSchema, numaSchema, artifactSchema,
 	templateSchema, changeScriptSchema, templateWaitSchema, lifecycleSchema, logsSchema, volumeMountSchema,
 	constraintSchema, affinitySchema, spreadSchema, spreadTargetSchema, updateSchema, restartSchema,
-	rescheduleSchema, migrateSchema, periodicSchema, parameterizedSchema, serviceSchema, weightsSchema,
+	rescheduleSchema, migrateSchema, periodicSchema, parameterizedSchema, serviceSchema, weightsSchema, lbSchema, lbRouteSchema,
 	checkRestartSchema, checkSchema, connectSchema, sidecarServiceSchema, proxySchema, upstreamSchema,
 	meshGatewaySchema, exposeSchema, exposePathSchema, transparentProxySchema, sidecarTaskSchema,
 	vaultSchema, consulSchema, identitySchema, csiPluginSchema, secretSchema, actionSchema, scheduleSchema,

@@ -13,7 +13,31 @@ import (
 var serviceSchema = &schema{
 	attrs: []string{"name", "port", "tags", "canary_tags", "enable_tag_override", "address_mode", "address",
 		"provider", "task", "meta", "canary_meta", "tagged_addresses", "on_update", "cluster", "kind"},
-	blocks: []string{"check", "meta", "canary_meta", "tagged_addresses", "check_restart", "connect", "identity", "weights"},
+	blocks: []string{"check", "meta", "canary_meta", "tagged_addresses", "check_restart", "connect", "identity", "weights", "lb"},
+}
+
+var lbSchema = &schema{attrs: []string{"listen", "mode", "algorithm"}, required: []string{"listen"}, blocks: []string{"route"}}
+
+var lbRouteSchema = &schema{attrs: []string{"host", "path_prefix"}}
+
+// lb decodes a service's lb block (a nomadish addition).
+func (s *scope) lb(b *hcl.Block) *api.ServiceLB {
+	c := s.content(b.Body, lbSchema)
+	lb := &api.ServiceLB{Mode: "http", Algorithm: "round_robin"}
+	if n, ok := s.bounded(c.Attributes, "listen", 1, 65535); ok {
+		lb.Listen = int(n)
+	}
+	s.enum(c.Attributes, "mode", &lb.Mode, "http", "tcp")
+	s.enum(c.Attributes, "algorithm", &lb.Algorithm, "round_robin", "least_conn")
+	for _, rb := range blocksOf(c.Blocks, "route") {
+		rs := s.child(rb)
+		rc := rs.content(rb.Body, lbRouteSchema)
+		r := &api.ServiceLBRoute{}
+		rs.str(rc.Attributes, "host", &r.Host)
+		rs.str(rc.Attributes, "path_prefix", &r.PathPrefix)
+		lb.Routes = append(lb.Routes, r)
+	}
+	return lb
 }
 
 // onUpdateModes are what a service's or check's on_update accepts.
@@ -64,6 +88,9 @@ func (s *scope) service(b *hcl.Block) *api.Service {
 		if n, ok := ws.bounded(wc.Attributes, "warning", 1, 65535); ok {
 			svc.Weights.Warning = int(n)
 		}
+	}
+	if lb := s.single(c.Blocks, "lb"); lb != nil {
+		svc.LB = s.child(lb).lb(lb)
 	}
 	if ib := s.single(c.Blocks, "identity"); ib != nil {
 		svc.Identity = s.child(ib).identity(ib)

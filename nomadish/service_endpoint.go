@@ -257,3 +257,29 @@ func (s *ServiceRegistration) GetService(args *structs.ServiceRegistrationByName
 		},
 	})
 }
+
+// ListBalanced returns every instance, of every namespace, whose service
+// has an lb block: what the client agents' load balancers follow. It is a
+// blocking query on the services table.
+func (s *ServiceRegistration) ListBalanced(args *structs.ServiceRegistrationListRequest, reply *structs.ServiceRegistrationByNameResponse) error {
+	if done, err := s.srv.forward("ServiceRegistration.ListBalanced", args, args, reply); done {
+		return err
+	}
+	return s.srv.blockingRPC(&blockingOptions{
+		queryOpts: &args.QueryOptions,
+		queryMeta: &reply.QueryMeta,
+		run: func(ws memdb.WatchSet, st *state.StateStore) error {
+			it, err := st.ServiceRegistrations(ws)
+			if err != nil {
+				return err
+			}
+			reply.Services = []*structs.ServiceRegistration{}
+			for raw := it.Next(); raw != nil; raw = it.Next() {
+				if r := raw.(*structs.ServiceRegistration); r.LB != nil {
+					reply.Services = append(reply.Services, r)
+				}
+			}
+			return setTableIndex(st, &reply.QueryMeta, "services")
+		},
+	})
+}

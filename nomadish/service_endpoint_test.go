@@ -114,6 +114,26 @@ func TestServiceRegistrationEndpointAuthAndRead(t *testing.T) {
 	if regs, _ := s.State().ServiceRegistrationsByName(nil, structs.DefaultNamespace, "api"); len(regs) != 0 {
 		t.Fatalf("left: %+v", regs)
 	}
+
+	// ListBalanced keeps only the instances of services with an lb block.
+	lb := endpointReg("a2", "n2", job.ID, "front", 8090)
+	lb.LB = &structs.ServiceLB{Listen: 18080, Mode: structs.LBModeHTTP, Algorithm: structs.LBRoundRobin}
+	if err := upsert("s2", lb); err != nil {
+		t.Fatal(err)
+	}
+	var balanced structs.ServiceRegistrationByNameResponse
+	if err := s.RPC("ServiceRegistration.ListBalanced", &structs.ServiceRegistrationListRequest{}, &balanced); err != nil {
+		t.Fatal(err)
+	}
+	if len(balanced.Services) != 1 || balanced.Services[0].ServiceName != "front" || balanced.Services[0].LB.Listen != 18080 || balanced.Index == 0 {
+		t.Fatalf("ListBalanced: %+v index %d", balanced.Services, balanced.Index)
+	}
+	// An lb block that is out of bounds is refused at registration.
+	badLB := endpointReg("a2", "n2", job.ID, "front2", 8091)
+	badLB.LB = &structs.ServiceLB{Listen: 70000}
+	if err := upsert("s2", badLB); err == nil || !strings.Contains(err.Error(), "1 to 65535") {
+		t.Fatalf("bad lb: %v", err)
+	}
 }
 
 func TestServiceRegistrationsSurviveSnapshot(t *testing.T) {

@@ -96,6 +96,7 @@ func Build(in Inputs) ([]*structs.ServiceRegistration, []Skipped) {
 			Address:     addr,
 			Port:        port,
 			Health:      health,
+			LB:          s.LB.Copy(),
 		})
 	}
 	anyRunning := false

@@ -77,6 +77,21 @@ func canonicalizePlacement(as []*Affinity, ss []*Spread) {
 }
 
 func (tg *TaskGroup) canonicalize(j *Job) {
+	for _, s := range tg.Services {
+		if s != nil {
+			s.LB.Canonicalize()
+		}
+	}
+	for _, t := range tg.Tasks {
+		if t == nil {
+			continue
+		}
+		for _, s := range t.Services {
+			if s != nil {
+				s.LB.Canonicalize()
+			}
+		}
+	}
 	// A group without an update block follows the job's; a service job
 	// without one either gets the documented default strategy, so that
 	// its updates roll one allocation at a time through a deployment.

@@ -72,6 +72,8 @@ var hclNames = map[string]string{
 	"Identities":       "identity",
 	"Secrets":          "secret",
 	"Actions":          "action",
+	"LB":               "lb",
+	"Routes":           "route",
 }
 
 // userPath renders a Go field path of j in the job file's words.
@@ -238,7 +240,7 @@ var blockLists = map[string]bool{
 	"Constraints": true, "Affinities": true, "Spreads": true, "SpreadTarget": true,
 	"Artifacts": true, "Templates": true, "Networks": true, "VolumeMounts": true,
 	"Volumes": true, "ReservedPorts": true, "DynamicPorts": true,
-	"Identities": true, "Secrets": true, "Actions": true,
+	"Identities": true, "Secrets": true, "Actions": true, "Routes": true,
 }
 
 // taskBlockName is the name of the task's identity, secret or action that

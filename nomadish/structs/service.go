@@ -27,6 +27,8 @@ type Service struct {
 	Weights           *ServiceWeights   `json:",omitempty"`
 	Identity          *WorkloadIdentity `json:",omitempty"`
 	Connect           *ConsulConnect    `json:",omitempty"`
+	// LB is the service's lb block (service_lb.go).
+	LB *ServiceLB `json:",omitempty"`
 }
 
 // ServiceCheck is a health check of a service.
@@ -70,6 +72,12 @@ func (s *Service) validate(v validator) {
 	case "", "nomad", "consul":
 	default:
 		v.fail("Provider", "unknown provider %q; accepted: \"nomad\", \"consul\"", s.Provider)
+	}
+	if s.LB != nil {
+		if s.PortLabel == "" {
+			v.at("LB").fail("", "a service balanced by an lb block needs a port: set port in the service block")
+		}
+		s.LB.validate(v.at("LB"))
 	}
 	for i, c := range s.Checks {
 		if c == nil {

@@ -80,7 +80,10 @@ type ServiceRegistration struct {
 	// Health is ServiceHealthPassing, ServiceHealthCritical or
 	// ServiceHealthPending (checks not yet run); passing when the
 	// service has no checks.
-	Health      string `json:",omitempty"`
+	Health string `json:",omitempty"`
+	// LB is the service's lb block, for the client agents' balancers
+	// (a nomadish addition).
+	LB          *ServiceLB `json:",omitempty"`
 	CreateIndex uint64
 	ModifyIndex uint64
 }
@@ -92,6 +95,7 @@ func (r *ServiceRegistration) Copy() *ServiceRegistration {
 	}
 	c := *r
 	c.Tags = append([]string(nil), r.Tags...)
+	c.LB = r.LB.Copy()
 	return &c
 }
 
@@ -104,7 +108,7 @@ func (r *ServiceRegistration) Equal(o *ServiceRegistration) bool {
 	}
 	if r.ID != o.ID || r.ServiceName != o.ServiceName || r.Namespace != o.Namespace || r.NodeID != o.NodeID ||
 		r.Datacenter != o.Datacenter || r.JobID != o.JobID || r.AllocID != o.AllocID ||
-		r.Address != o.Address || r.Port != o.Port || r.Health != o.Health || len(r.Tags) != len(o.Tags) {
+		r.Address != o.Address || r.Port != o.Port || r.Health != o.Health || len(r.Tags) != len(o.Tags) || !r.LB.Equal(o.LB) {
 		return false
 	}
 	for i := range r.Tags {
@@ -218,6 +222,10 @@ func (r *ServiceRegistration) Validate(path string) []FieldError {
 	case "", ServiceHealthPassing, ServiceHealthCritical, ServiceHealthPending:
 	default:
 		bad("Health", "unknown health %q; accepted: %q, %q, %q", r.Health, ServiceHealthPassing, ServiceHealthCritical, ServiceHealthPending)
+	}
+	if r.LB != nil {
+		v := validator{problems: &out, prefix: path}
+		r.LB.validate(v.at("LB"))
 	}
 	return out
 }
