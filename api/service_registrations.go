@@ -16,7 +16,9 @@ type ServiceRegistration struct {
 	Address     string
 	Port        int
 	// Health is "passing", "critical" or "pending" (checks not run yet).
-	Health      string `json:",omitempty"`
+	Health string `json:",omitempty"`
+	// LB is the service's lb block (a nomadish addition).
+	LB          *ServiceLB `json:",omitempty"`
 	CreateIndex uint64
 	ModifyIndex uint64
 }

@@ -157,7 +157,7 @@ func rawRequest(t *testing.T, method, url, body string) (int, string) {
 // runCLI writes content to file in a fresh directory and runs the nomadish
 // CLI there with args and NOMADISH_ADDR pointing at a, bounded in time. It
 // returns the exit code and the combined output.
-func runCLI(t *testing.T, a *agentProc, file, content string, args ...string) (int, string) {
+func runCLI(t testing.TB, a *agentProc, file, content string, args ...string) (int, string) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o644); err != nil {

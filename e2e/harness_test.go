@@ -59,6 +59,8 @@ type serverOpts struct {
 
 	// Ports are used if set, else allocated.
 	Ports agentPorts
+	// DNS is the agent's DNS port (ports.dns); 0 leaves the default.
+	DNS int
 
 	// Client also runs a client in the server agent; ClientOnly runs a
 	// client and no server, registering with ClientServers (RPC
@@ -161,8 +163,12 @@ func (a *agentProc) writeConfig() {
 		fmt.Fprintf(&b, "datacenter = %q\n", a.opts.Datacenter)
 		fmt.Fprintf(&b, "data_dir   = %q\n", filepath.Join(a.dir, "data"))
 	}
-	fmt.Fprintf(&b, "\nports {\n  http     = %d\n  rpc      = %d\n  serf     = %d\n  serf_wan = %d\n}\n",
-		a.ports.HTTP, a.ports.RPC, a.ports.Serf, a.ports.SerfWAN)
+	dns := ""
+	if a.opts.DNS > 0 {
+		dns = fmt.Sprintf("  dns      = %d\n", a.opts.DNS)
+	}
+	fmt.Fprintf(&b, "\nports {\n  http     = %d\n  rpc      = %d\n  serf     = %d\n  serf_wan = %d\n%s}\n",
+		a.ports.HTTP, a.ports.RPC, a.ports.Serf, a.ports.SerfWAN, dns)
 	if a.opts.Client || a.opts.ClientOnly {
 		servers := a.opts.ClientServers
 		if len(servers) == 0 && !a.opts.ClientOnly {

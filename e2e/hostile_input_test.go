@@ -120,7 +120,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func waitForLeader(t *testing.T, a *agentProc) {
+func waitForLeader(t testing.TB, a *agentProc) {
 	t.Helper()
 	waitFor(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
 		l, err := a.client(2 * time.Second).Status().Leader()

@@ -26,7 +26,7 @@ import (
 // ociTestImage pushes the taskbin image (taskbinImage) to an in-process
 // registry on loopback and returns its reference. Nothing comes from the
 // internet.
-func ociTestImage(t *testing.T) string {
+func ociTestImage(t testing.TB) string {
 	t.Helper()
 	img := taskbinImage(t)
 	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
@@ -44,7 +44,7 @@ func ociTestImage(t *testing.T) string {
 
 // taskbinImage is the drivers' test image (drivers/taskimage): taskbin at
 // /bin/taskbin, its entrypoint, built here as a static binary.
-func taskbinImage(t *testing.T) v1.Image {
+func taskbinImage(t testing.TB) v1.Image {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "taskbin")
 	if err := taskimage.BuildBinary(bin); err != nil {

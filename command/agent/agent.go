@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	sockaddr "github.com/hashicorp/go-sockaddr"
 
+	"github.com/nomadish/nomadish/command/agent/lb"
 	"github.com/nomadish/nomadish/nomadish"
 )
 
@@ -39,6 +40,9 @@ type Agent struct {
 	httpErr chan error
 
 	dns *DNSServer // nil when ports.dns is 0
+
+	lb     *lb.Manager // nil without a client, or with client.lb off
+	lbStop context.CancelFunc
 
 	shutdownOnce sync.Once
 }
@@ -85,6 +89,7 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := a.startDNS(b); err != nil {
 		return nil, err
 	}
+	a.startLB(b)
 	a.http = newHTTPServer(b, cfg, a.metrics, logger)
 	a.http.client = a.client
 	a.httpSrv = &http.Server{
@@ -240,6 +245,7 @@ func (a *Agent) Shutdown() error {
 // removes a temporary client data directory.
 func (a *Agent) stopParts() error {
 	var errs []error
+	a.stopLB()
 	if a.dns != nil {
 		if err := a.dns.Shutdown(); err != nil {
 			errs = append(errs, fmt.Errorf("dns shutdown: %w", err))

@@ -74,6 +74,16 @@ func (c *ClientConfig) validate() []string {
 			}
 		}
 	}
+	if l := c.LB; l != nil {
+		if l.Address != "" && net.ParseIP(l.Address) == nil {
+			fail("client.lb.address: %q is not an IP address; accepted: an IP such as 0.0.0.0 or 10.0.0.5 (default bind_addr)", l.Address)
+		}
+		if l.DrainTimeout != "" {
+			if _, err := positiveDuration(l.DrainTimeout); err != nil {
+				fail("client.lb.drain_timeout: %v", err)
+			}
+		}
+	}
 	if strings.TrimSpace(c.NodePool) != c.NodePool {
 		fail("client.node_pool: %q must not have surrounding spaces", c.NodePool)
 	}

@@ -194,6 +194,27 @@ type ClientConfig struct {
 	// local database) and its allocation directories out of data_dir.
 	StateDir string `hcl:"state_dir,optional" json:"StateDir"`
 	AllocDir string `hcl:"alloc_dir,optional" json:"AllocDir"`
+	// LB configures the built-in load balancer (a nomadish addition),
+	// which serves the lb blocks of services on this node.
+	LB *LBConfig `hcl:"lb,block" json:"LB"`
+}
+
+// LBConfig is the client's lb block.
+type LBConfig struct {
+	// Enabled turns the balancer off when false; it is on by default.
+	Enabled *bool `hcl:"enabled,optional" json:"Enabled"`
+	// Address is the IP the listen ports are opened on (default
+	// bind_addr).
+	Address string `hcl:"address,optional" json:"Address"`
+	// DrainTimeout is how long an instance that turned critical or
+	// stopped keeps the requests and connections it serves, a duration
+	// such as "30s" (the default).
+	DrainTimeout string `hcl:"drain_timeout,optional" json:"DrainTimeout"`
+}
+
+// lbEnabled reports whether the client runs the load balancer.
+func (c *ClientConfig) lbEnabled() bool {
+	return c.LB == nil || c.LB.Enabled == nil || *c.LB.Enabled
 }
 
 // ReservedConfig is the client's reserved block: resources of the host

@@ -218,3 +218,42 @@ func TestConfig_Validate(t *testing.T) {
 		t.Fatalf("same LAN and WAN port: %v", err)
 	}
 }
+
+func TestConfig_ClientLB(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.hcl")
+	if err := os.WriteFile(path, []byte(`data_dir = "/tmp/x"
+client {
+  enabled = true
+  lb {
+    enabled       = false
+    address       = "10.0.0.5"
+    drain_timeout = "5s"
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := LoadConfig(c, []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Client.lbEnabled() || c.Client.LB.Address != "10.0.0.5" || c.Client.LB.DrainTimeout != "5s" {
+		t.Fatalf("client.lb decoded as %+v", c.Client.LB)
+	}
+	if !DefaultConfig().Client.lbEnabled() {
+		t.Error("the balancer is off by default; it should be on")
+	}
+
+	c = DevConfig()
+	c.Client.LB = &LBConfig{Address: "localhost", DrainTimeout: "-1s"}
+	err := c.Validate()
+	for _, want := range []string{
+		`client.lb.address: "localhost" is not an IP address`,
+		`client.lb.drain_timeout: "-1s" must be positive`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

@@ -10,8 +10,9 @@
 //	taskbin serve PORT T   answer every TCP connection on PORT with T
 //	taskbin http PORT T [sick]
 //	                       serve HTTP on PORT: / answers T, /health 200 (500
-//	                       with "sick"); on SIGTERM stop taking connections,
-//	                       finish those in flight, exit 0
+//	                       with "sick"); POST /sick and POST /well turn
+//	                       /health's answer; on SIGTERM stop taking
+//	                       connections, finish those in flight, exit 0
 //	taskbin printenv NAME  print $NAME and exit 0
 //	taskbin alloc MiB      allocate and touch MiB of memory, then wait
 //	taskbin ps             print the PIDs visible in /proc
@@ -29,6 +30,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -187,15 +189,18 @@ func serveHTTP(port string, rest []string) {
 	if len(rest) > 0 {
 		text = rest[0]
 	}
-	sick := len(rest) > 1 && rest[1] == "sick"
+	var sick atomic.Bool
+	sick.Store(len(rest) > 1 && rest[1] == "sick")
 	mux := http.NewServeMux()
 	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
-		if sick {
+		if sick.Load() {
 			http.Error(w, "sick", http.StatusInternalServerError)
 			return
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	mux.HandleFunc("POST /sick", func(w http.ResponseWriter, _ *http.Request) { sick.Store(true) })
+	mux.HandleFunc("POST /well", func(w http.ResponseWriter, _ *http.Request) { sick.Store(false) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, text) })
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	l, err := net.Listen("tcp", srv.Addr)
