@@ -244,6 +244,10 @@ func (t *Task) validateBlocks(v validator) {
 		if tmpl.ChangeMode == "script" && (tmpl.ChangeScript == nil || tmpl.ChangeScript.Command == "") {
 			tv.fail("ChangeScript", "change_mode = \"script\" needs change_script { command = \"...\" }")
 		}
+		if can, known := DriverCanExec(t.Driver); tmpl.ChangeMode == "script" && known && !can {
+			tv.fail("ChangeMode", "change_mode = \"script\" runs a command in the task, and its driver %q cannot; accepted here: %s",
+				t.Driver, joinQuoted(validChangeModes))
+		}
 		if cs := tmpl.ChangeScript; cs != nil && cs.Timeout < 0 {
 			tv.at("ChangeScript").fail("Timeout", "must not be negative")
 		}

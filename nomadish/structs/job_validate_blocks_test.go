@@ -139,4 +139,13 @@ func TestTemplateChangeModeIsChecked(t *testing.T) {
 			t.Errorf("change_mode %q signal %q: error %v, want one naming %s", tc.mode, tc.signal, err, tc.want)
 		}
 	}
+
+	j := testJob()
+	j.Canonicalize()
+	j.TaskGroups[0].Tasks[0].Driver = "wasm"
+	j.TaskGroups[0].Tasks[0].Templates = []*Template{{DestPath: "local/x", EmbeddedTmpl: "x", ChangeMode: "script",
+		ChangeScript: &ChangeScript{Command: "/reload"}}}
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), `its driver "wasm" cannot`) {
+		t.Errorf("change_mode script on wasm: %v; want it refused", err)
+	}
 }

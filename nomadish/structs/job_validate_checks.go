@@ -34,11 +34,13 @@ func (tg *TaskGroup) validateChecks(v validator) {
 	}
 	addPorts(tg.Networks)
 	tasks := map[string]bool{}
+	drivers := map[string]string{}
 	for _, t := range tg.Tasks {
 		if t == nil {
 			continue
 		}
 		tasks[t.Name] = true
+		drivers[t.Name] = t.Driver
 		if t.Resources != nil {
 			addPorts(t.Resources.Networks)
 		}
@@ -81,6 +83,11 @@ func (tg *TaskGroup) validateChecks(v validator) {
 					cv.fail("TaskName", "a script check of a group service must name the task it runs in with task = \"<name>\" in the check or the service")
 				case !tasks[execTask]:
 					cv.fail("TaskName", "the group has no task %q to run the script check in", execTask)
+				default:
+					if can, known := DriverCanExec(drivers[execTask]); known && !can {
+						cv.fail("Type", "a script check runs a command in task %q, whose driver %q cannot run commands in its tasks; use a check of type \"http\", \"tcp\" or \"grpc\", or run the script in a task of a driver that can (%s)",
+							execTask, drivers[execTask], joinQuoted(execDrivers()))
+					}
 				}
 			}
 			cr := c.CheckRestart

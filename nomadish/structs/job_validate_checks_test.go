@@ -35,6 +35,11 @@ func TestValidateChecks(t *testing.T) {
 			tg.Services = []*Service{{Name: "web", Checks: []*ServiceCheck{
 				{Name: "s", Type: "script", Command: "true", TaskName: "nope", Interval: 10 * time.Second, Timeout: 2 * time.Second}}}}
 		}, []string{`no task "nope"`}},
+		{"script in a task whose driver cannot exec", func(tg *TaskGroup) {
+			tg.Tasks[0].Driver = "wasm"
+			tg.Tasks[0].Services = []*Service{{Name: "web", Checks: []*ServiceCheck{
+				{Name: "s", Type: "script", Command: "true", Interval: 10 * time.Second, Timeout: 2 * time.Second}}}}
+		}, []string{`check[0] > type: a script check`, `task "redis", whose driver "wasm" cannot run commands`, `"http", "tcp" or "grpc"`, `("docker", "oci")`}},
 		{"bounds", func(tg *TaskGroup) {
 			tg.Tasks[0].Services = []*Service{{Name: "web", PortLabel: "http", Checks: []*ServiceCheck{
 				{Name: "h", Type: "tcp", Interval: 100 * time.Millisecond, Timeout: 10 * time.Millisecond,
