@@ -27,12 +27,25 @@ import (
 // NOMADISH_ADDR is set.
 const DefaultAddress = "http://127.0.0.1:4646"
 
-// Environment variables read by DefaultConfig.
+// Environment variables read by DefaultConfig. Nomad's names (NOMAD_ADDR,
+// NOMAD_REGION, NOMAD_NAMESPACE) are read where ours are unset.
 const (
 	EnvAddress   = "NOMADISH_ADDR"
 	EnvRegion    = "NOMADISH_REGION"
 	EnvNamespace = "NOMADISH_NAMESPACE"
+
+	EnvNomadAddress   = "NOMAD_ADDR"
+	EnvNomadRegion    = "NOMAD_REGION"
+	EnvNomadNamespace = "NOMAD_NAMESPACE"
 )
+
+// getenv is the value of ours, else of Nomad's name for it.
+func getenv(ours, nomads string) string {
+	if v := os.Getenv(ours); v != "" {
+		return v
+	}
+	return os.Getenv(nomads)
+}
 
 // DefaultTimeout bounds a non-blocking request when Config.Timeout is zero.
 const DefaultTimeout = 60 * time.Second
@@ -71,14 +84,16 @@ type Config struct {
 }
 
 // DefaultConfig returns a Config filled from NOMADISH_ADDR, NOMADISH_REGION
-// and NOMADISH_NAMESPACE, with DefaultAddress when NOMADISH_ADDR is unset.
+// and NOMADISH_NAMESPACE (or, where one is unset, Nomad's NOMAD_ADDR,
+// NOMAD_REGION and NOMAD_NAMESPACE), with DefaultAddress when no address
+// is set.
 func DefaultConfig() *Config {
 	cfg := &Config{
 		Address:   DefaultAddress,
-		Region:    os.Getenv(EnvRegion),
-		Namespace: os.Getenv(EnvNamespace),
+		Region:    getenv(EnvRegion, EnvNomadRegion),
+		Namespace: getenv(EnvNamespace, EnvNomadNamespace),
 	}
-	if addr := os.Getenv(EnvAddress); addr != "" {
+	if addr := getenv(EnvAddress, EnvNomadAddress); addr != "" {
 		cfg.Address = addr
 	}
 	return cfg

@@ -53,9 +53,9 @@ func (f *fakeAgent) client(t *testing.T) *Client {
 }
 
 func TestDefaultConfigReadsEnvironment(t *testing.T) {
-	t.Setenv(EnvAddress, "")
-	t.Setenv(EnvRegion, "")
-	t.Setenv(EnvNamespace, "")
+	for _, e := range []string{EnvAddress, EnvRegion, EnvNamespace, EnvNomadAddress, EnvNomadRegion, EnvNomadNamespace} {
+		t.Setenv(e, "")
+	}
 	if got := DefaultConfig().Address; got != DefaultAddress {
 		t.Fatalf("default address = %q, want %q", got, DefaultAddress)
 	}
@@ -66,6 +66,20 @@ func TestDefaultConfigReadsEnvironment(t *testing.T) {
 	cfg := DefaultConfig()
 	if cfg.Address != "http://10.0.0.1:4646" || cfg.Region != "eu" || cfg.Namespace != "ops" {
 		t.Fatalf("config from env = %+v", cfg)
+	}
+
+	// Nomad's names stand in where ours are unset, and lose to ours.
+	t.Setenv(EnvNomadAddress, "http://10.0.0.9:4646")
+	t.Setenv(EnvNomadRegion, "us")
+	t.Setenv(EnvNomadNamespace, "web")
+	if cfg := DefaultConfig(); cfg.Address != "http://10.0.0.1:4646" || cfg.Region != "eu" || cfg.Namespace != "ops" {
+		t.Fatalf("NOMADISH_ and NOMAD_ both set: %+v; want ours", cfg)
+	}
+	t.Setenv(EnvAddress, "")
+	t.Setenv(EnvRegion, "")
+	t.Setenv(EnvNamespace, "")
+	if cfg := DefaultConfig(); cfg.Address != "http://10.0.0.9:4646" || cfg.Region != "us" || cfg.Namespace != "web" {
+		t.Fatalf("only NOMAD_ set: %+v; want Nomad's", cfg)
 	}
 }
 

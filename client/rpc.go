@@ -218,12 +218,6 @@ func (p *serverPool) client() (*serverConn, string, error) {
 	return c, addr, nil
 }
 
-// Bounds of a blocking query's wait, as the servers apply them.
-const (
-	serverDefaultQueryTime = 5 * time.Minute
-	serverMaxQueryTime     = 10 * time.Minute
-)
-
 // blockingWait is how long a server may hold args before answering: for
 // a blocking query (a request embedding structs.QueryOptions with a
 // MinQueryIndex), its MaxQueryTime as the server bounds it, plus the
@@ -244,15 +238,10 @@ func blockingWait(args interface{}) time.Duration {
 		return 0
 	}
 	q, ok := f.Interface().(structs.QueryOptions)
-	if !ok || q.MinQueryIndex == 0 {
+	if !ok {
 		return 0
 	}
-	wait := q.MaxQueryTime
-	if wait <= 0 {
-		wait = serverDefaultQueryTime
-	}
-	wait = min(wait, serverMaxQueryTime)
-	return wait + wait/16
+	return q.BlockingWait()
 }
 
 // serverConn is one connection to a server.

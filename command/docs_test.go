@@ -45,7 +45,7 @@ func cliReference() string {
 	var b strings.Builder
 	b.WriteString("# CLI reference\n\n")
 	b.WriteString("Generated from each command's `-help` by `go test ./command -run TestCLIReference -update`; do not edit by hand.\n\n")
-	b.WriteString("Every command that talks to an agent reads `NOMADISH_ADDR` (default `http://127.0.0.1:4646`), `NOMADISH_REGION` and `NOMADISH_NAMESPACE`.\n\n")
+	b.WriteString("Every command that talks to an agent reads `NOMADISH_ADDR` (default `http://127.0.0.1:4646`), `NOMADISH_REGION` and `NOMADISH_NAMESPACE`, or Nomad's `NOMAD_ADDR`, `NOMAD_REGION` and `NOMAD_NAMESPACE` where ours are unset.\n\n")
 	b.WriteString("| command | what it does |\n|---|---|\n")
 	for _, name := range names {
 		c, _ := cmds[name]()

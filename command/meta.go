@@ -145,16 +145,17 @@ General Options:
 
   -address=<addr>
     The address of the nomadish agent's HTTP API. Overrides the
-    ` + api.EnvAddress + ` environment variable if set.
-    Default = ` + api.DefaultAddress + `
+    ` + api.EnvAddress + ` (or Nomad's ` + api.EnvNomadAddress + `) environment variable
+    if set. Default = ` + api.DefaultAddress + `
 
   -region=<region>
-    The region to send the request to. Overrides the ` + api.EnvRegion + `
+    The region to send the request to; the agent forwards it to a server
+    of that region. Overrides the ` + api.EnvRegion + ` (or ` + api.EnvNomadRegion + `)
     environment variable if set. Default = the agent's own region.
 
   -namespace=<namespace>
-    The namespace to act in. Overrides the ` + api.EnvNamespace + `
-    environment variable if set. Default = "default".
+    The namespace to act in. Overrides the ` + api.EnvNamespace + ` (or
+    ` + api.EnvNomadNamespace + `) environment variable if set. Default = "default".
 `)
 }
 

@@ -113,20 +113,28 @@ func main() {
 }
 `
 
-// (b) again with a WebAssembly task: it lives in the wasm plugin's
-// process, which the agent's restart leaves running and re-attaches to.
-func TestAgentKill9WasmTaskKeepsRunning(t *testing.T) {
-	src := t.TempDir()
-	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(tickerWasm), 0o644); err != nil {
+// tickerModule builds tickerWasm as a WASI module in a directory of its
+// own (for the agent's artifact file_roots) and returns both.
+func tickerModule(t testing.TB) (dir, module string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(tickerWasm), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	module := filepath.Join(src, "ticker.wasm")
+	module = filepath.Join(dir, "ticker.wasm")
 	build := exec.Command("go", "build", "-o", module, "main.go")
-	build.Dir = src
+	build.Dir = dir
 	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GO111MODULE=off")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the wasm module: %v\n%s", err, out)
 	}
+	return dir, module
+}
+
+// (b) again with a WebAssembly task: it lives in the wasm plugin's
+// process, which the agent's restart leaves running and re-attaches to.
+func TestAgentKill9WasmTaskKeepsRunning(t *testing.T) {
+	src, module := tickerModule(t)
 	a := startServer(t, "solo", 0, serverOpts{BootstrapExpect: 1, Client: true,
 		ClientExtra: fmt.Sprintf("  artifact {\n    file_roots = [%q]\n  }\n", src)})
 	job := mockJob("wasm-svc", api.JobTypeService, 1, map[string]interface{}{"module": "local/ticker.wasm"})

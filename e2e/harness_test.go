@@ -61,6 +61,10 @@ type serverOpts struct {
 	Ports agentPorts
 	// DNS is the agent's DNS port (ports.dns); 0 leaves the default.
 	DNS int
+	// Bind is the loopback address the agent binds and is reached at
+	// (default 127.0.0.1): agents on addresses of their own can be cut
+	// apart with iptables.
+	Bind string
 
 	// Client also runs a client in the server agent; ClientOnly runs a
 	// client and no server, registering with ClientServers (RPC
@@ -154,7 +158,7 @@ func (a *agentProc) writeConfig() {
 	a.t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "name      = %q\n", a.name)
-	fmt.Fprintf(&b, "bind_addr = \"127.0.0.1\"\n")
+	fmt.Fprintf(&b, "bind_addr = %q\n", a.host())
 	fmt.Fprintf(&b, "log_level = \"DEBUG\"\n")
 	// pprof under /debug/pprof/, so that a slow run can be profiled.
 	fmt.Fprintf(&b, "enable_debug = true\n")
@@ -200,7 +204,7 @@ func quoteAll(ss []string) string {
 
 func (a *agentProc) args() []string {
 	if a.opts.Dev {
-		return []string{"agent", "-dev", "-bind=127.0.0.1", "-config=" + a.config}
+		return []string{"agent", "-dev", "-bind=" + a.host(), "-config=" + a.config}
 	}
 	return []string{"agent", "-config=" + a.config}
 }
@@ -412,9 +416,18 @@ func (a *agentProc) logTail() string {
 	return "    | " + strings.Join(lines, "\n    | ")
 }
 
-func (a *agentProc) httpAddr() string { return fmt.Sprintf("http://127.0.0.1:%d", a.ports.HTTP) }
-func (a *agentProc) rpcAddr() string  { return fmt.Sprintf("127.0.0.1:%d", a.ports.RPC) }
-func (a *agentProc) serfAddr() string { return fmt.Sprintf("127.0.0.1:%d", a.ports.Serf) }
+func (a *agentProc) httpAddr() string { return fmt.Sprintf("http://%s:%d", a.host(), a.ports.HTTP) }
+func (a *agentProc) rpcAddr() string  { return fmt.Sprintf("%s:%d", a.host(), a.ports.RPC) }
+func (a *agentProc) serfAddr() string { return fmt.Sprintf("%s:%d", a.host(), a.ports.Serf) }
+func (a *agentProc) wanAddr() string  { return fmt.Sprintf("%s:%d", a.host(), a.ports.SerfWAN) }
+
+// host is the address the agent binds.
+func (a *agentProc) host() string {
+	if a.opts.Bind != "" {
+		return a.opts.Bind
+	}
+	return "127.0.0.1"
+}
 
 // client returns an API client for the agent whose non-blocking requests
 // give up after timeout.

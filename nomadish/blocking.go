@@ -13,8 +13,8 @@ import (
 
 // Blocking query bounds.
 const (
-	defaultMaxQueryTime = 5 * time.Minute
-	maxQueryTime        = 10 * time.Minute
+	defaultMaxQueryTime = structs.DefaultBlockingWait
+	maxQueryTime        = structs.MaxBlockingWait
 	// jitterFraction: a blocking query waits up to 1/16 longer than asked,
 	// so that many clients that started together do not return together.
 	jitterFraction = 16

@@ -62,6 +62,14 @@ type Config struct {
 	// RPCHoldTimeout bounds how long a request waits for a leader to
 	// appear before failing with structs.ErrNoLeader.
 	RPCHoldTimeout time.Duration
+	// HTTPAdvertise is the agent's HTTP address (host:port), gossiped so
+	// that agents of other regions can reach this region's nodes through
+	// it; empty gossips none.
+	HTTPAdvertise string
+	// RegionForwardTimeout bounds a request forwarded to another region,
+	// on top of the time a blocking query may be held: a region cut off
+	// gets an error naming it by then (default 15s).
+	RegionForwardTimeout time.Duration
 	// ReconcileInterval is how often the leader reconciles Raft peers
 	// with gossip membership besides reacting to gossip events.
 	ReconcileInterval time.Duration
@@ -149,17 +157,18 @@ func DefaultConfig() *Config {
 		hostname = "nomadish"
 	}
 	c := &Config{
-		Region:            structs.DefaultRegion,
-		Datacenter:        "dc1",
-		NodeName:          hostname,
-		RPCAddr:           &net.TCPAddr{IP: net.IPv4zero, Port: DefaultRPCPort},
-		SerfLANConfig:     serf.DefaultConfig(),
-		SerfWANConfig:     serf.DefaultConfig(),
-		RaftConfig:        raft.DefaultConfig(),
-		RaftTimeout:       30 * time.Second,
-		RPCHoldTimeout:    5 * time.Second,
-		ReconcileInterval: 60 * time.Second,
-		LeaveDrainTime:    5 * time.Second,
+		Region:               structs.DefaultRegion,
+		Datacenter:           "dc1",
+		NodeName:             hostname,
+		RPCAddr:              &net.TCPAddr{IP: net.IPv4zero, Port: DefaultRPCPort},
+		SerfLANConfig:        serf.DefaultConfig(),
+		SerfWANConfig:        serf.DefaultConfig(),
+		RaftConfig:           raft.DefaultConfig(),
+		RaftTimeout:          30 * time.Second,
+		RPCHoldTimeout:       5 * time.Second,
+		RegionForwardTimeout: 15 * time.Second,
+		ReconcileInterval:    60 * time.Second,
+		LeaveDrainTime:       5 * time.Second,
 
 		DeploymentWatchInterval: 500 * time.Millisecond,
 		RetryInterval:           30 * time.Second,
@@ -225,6 +234,9 @@ func (c *Config) validate() error {
 	}
 	if c.RPCHoldTimeout <= 0 {
 		c.RPCHoldTimeout = d.RPCHoldTimeout
+	}
+	if c.RegionForwardTimeout <= 0 {
+		c.RegionForwardTimeout = d.RegionForwardTimeout
 	}
 	if c.ReconcileInterval <= 0 {
 		c.ReconcileInterval = d.ReconcileInterval

@@ -1,8 +1,10 @@
 package nomadish
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -148,7 +150,11 @@ func (s *Server) leaderChanged() <-chan struct{} {
 	return s.leaderChangeCh
 }
 
-// forwardRegion sends a request to a random live server of region.
+// forwardRegion sends a request to a live server of region, chosen at
+// random; when it cannot be reached, to one other. The whole exchange is
+// bounded by RegionForwardTimeout plus the time a blocking query may be
+// held, so that a region cut off answers with an error naming it and why
+// rather than holding the caller.
 func (s *Server) forwardRegion(region, method string, args, reply interface{}) error {
 	var candidates []serverParts
 	for _, m := range s.WANMembers() {
@@ -160,11 +166,32 @@ func (s *Server) forwardRegion(region, method string, args, reply interface{}) e
 	if len(candidates) == 0 {
 		known := s.Regions()
 		if slices.Contains(known, region) {
-			return fmt.Errorf("no path to region %q: no live server", region)
+			return fmt.Errorf("%w: region %q: none of its servers is alive in the WAN pool (see `server members -wan`); the link to it may be down", structs.ErrRegionUnreachable, region)
 		}
 		return fmt.Errorf("%w %q; known regions: %s", structs.ErrUnknownRegion, region, strings.Join(known, ", "))
 	}
-	target := candidates[rand.IntN(len(candidates))]
+	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
+	bound := s.config.RegionForwardTimeout
+	if bw, ok := args.(interface{ BlockingWait() time.Duration }); ok {
+		bound += bw.BlockingWait()
+	}
+	deadline := time.Now().Add(bound)
 	metrics.IncrCounterWithLabels([]string{"nomad", "rpc", "forward_region"}, 1, []metrics.Label{{Name: "region", Value: region}})
-	return s.connPool.RPC(target.RPCAddr.String(), method, args, reply)
+	var err error
+	for i, target := range candidates[:min(2, len(candidates))] {
+		if i > 0 && time.Until(deadline) <= 0 {
+			break
+		}
+		err = s.connPool.RPCUntil(target.RPCAddr.String(), method, args, reply, deadline)
+		if err == nil || !errors.Is(err, errTransport) {
+			// Answered: a success, or the region's own error.
+			return err
+		}
+		s.logger.Warn("cannot reach a server of another region", "region", region, "server", target.Name, "addr", target.RPCAddr.String(), "error", err)
+	}
+	why := err.Error()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		why = fmt.Sprintf("no answer within %s: %v", bound, err)
+	}
+	return fmt.Errorf("%w: region %q: %s", structs.ErrRegionUnreachable, region, why)
 }

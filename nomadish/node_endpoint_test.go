@@ -124,10 +124,20 @@ func TestGetAllocsForTheNodesClient(t *testing.T) {
 	tableIndex, _ := s.State().Index("allocs")
 	done := make(chan *structs.AllocsGetResponse, 1)
 	go func() {
-		var resp structs.AllocsGetResponse
-		_ = s.RPC("Alloc.GetAllocs", &structs.AllocsGetRequest{AllocIDs: []string{"a1"}, SecretID: "s1",
-			QueryOptions: structs.QueryOptions{MinQueryIndex: tableIndex, MaxQueryTime: time.Minute}}, &resp)
-		done <- &resp
+		// Another write to the allocations table (the leader's own) may
+		// wake the query first; a client then asks again from the index
+		// it was answered at, as this does.
+		min := tableIndex
+		for {
+			var resp structs.AllocsGetResponse
+			err := s.RPC("Alloc.GetAllocs", &structs.AllocsGetRequest{AllocIDs: []string{"a1"}, SecretID: "s1",
+				QueryOptions: structs.QueryOptions{MinQueryIndex: min, MaxQueryTime: time.Minute}}, &resp)
+			if err != nil || len(resp.Allocs) != 1 || resp.Allocs[0].DesiredStatus == structs.AllocDesiredStatusStop || resp.Index <= min {
+				done <- &resp
+				return
+			}
+			min = resp.Index
+		}
 	}()
 	a1, _ := s.State().AllocByID(nil, "a1")
 	stop := *a1

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/rpc"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +29,11 @@ const (
 // per call. Sessions idle for poolMaxIdle with no call in flight are
 // closed by the reaper.
 type connPool struct {
-	logger   hclog.Logger
+	logger hclog.Logger
+	// localIP, when set, is the address calls are made from: the IP the
+	// server's RPC listener is bound to, so that its traffic to other
+	// servers comes from the address they know it by.
+	localIP  net.IP
 	maxIdle  time.Duration
 	shutdown chan struct{}
 	once     sync.Once
@@ -55,11 +61,18 @@ func newConnPool(logger hclog.Logger, maxIdle time.Duration) *connPool {
 // dropped it); when the call fails on such a reused session it is retried
 // once on a fresh connection.
 func (p *connPool) RPC(addr, method string, args, reply interface{}) error {
+	return p.RPCUntil(addr, method, args, reply, time.Time{})
+}
+
+// RPCUntil is RPC bounded by deadline (none when zero): the dial, the
+// call and its retry all end by then, with an error wrapping
+// errTransport and os.ErrDeadlineExceeded.
+func (p *connPool) RPCUntil(addr, method string, args, reply interface{}, deadline time.Time) error {
 	defer metrics.MeasureSinceWithLabels([]string{"nomad", "rpc", "outbound"}, time.Now(), []metrics.Label{{Name: "method", Value: method}})
-	err, reused := p.call(addr, method, args, reply)
-	if err != nil && reused && errors.Is(err, errTransport) {
+	err, reused := p.call(addr, method, args, reply, deadline)
+	if err != nil && reused && errors.Is(err, errTransport) && !errors.Is(err, os.ErrDeadlineExceeded) {
 		p.logger.Debug("retrying rpc on a fresh connection", "method", method, "addr", addr, "error", err)
-		err, _ = p.call(addr, method, args, reply)
+		err, _ = p.call(addr, method, args, reply, deadline)
 	}
 	return err
 }
@@ -67,10 +80,19 @@ func (p *connPool) RPC(addr, method string, args, reply interface{}) error {
 // errTransport marks a failure of the connection rather than of the call.
 var errTransport = errors.New("transport")
 
-func (p *connPool) call(addr, method string, args, reply interface{}) (err error, reused bool) {
-	c, reused, err := p.acquire(addr)
+func (p *connPool) call(addr, method string, args, reply interface{}, deadline time.Time) (err error, reused bool) {
+	dial := poolDialTimeout
+	if !deadline.IsZero() {
+		if dial = min(dial, time.Until(deadline)); dial <= 0 {
+			return fmt.Errorf("rpc %s to %s: %w: %w", method, addr, errTransport, os.ErrDeadlineExceeded), false
+		}
+	}
+	c, reused, err := p.acquire(addr, dial)
 	if err != nil {
-		return fmt.Errorf("rpc %s to %s: %w", method, addr, err), false
+		if isTimeout(err) {
+			err = fmt.Errorf("%w (%v)", os.ErrDeadlineExceeded, err)
+		}
+		return fmt.Errorf("rpc %s to %s: %w: %w", method, addr, errTransport, err), false
 	}
 	defer p.release(c)
 
@@ -78,6 +100,9 @@ func (p *connPool) call(addr, method string, args, reply interface{}) (err error
 	if err != nil {
 		p.drop(c)
 		return fmt.Errorf("rpc %s to %s: open stream: %w: %w", method, addr, errTransport, err), reused
+	}
+	if !deadline.IsZero() {
+		stream.SetDeadline(deadline)
 	}
 	codec := msgpackrpc.NewCodecFromHandle(true, true, stream, structs.MsgpackHandle)
 	err = msgpackrpc.CallWithCodec(codec, method, args, reply)
@@ -89,12 +114,24 @@ func (p *connPool) call(addr, method string, args, reply interface{}) (err error
 	if errors.As(err, &serverErr) {
 		return decodeRPCError(string(serverErr)), reused
 	}
-	// The connection itself failed; the next call dials afresh.
+	// The connection itself failed (or did not answer by the deadline,
+	// which makes it suspect); the next call dials afresh.
 	p.drop(c)
+	if isTimeout(err) {
+		err = fmt.Errorf("%w (%v)", os.ErrDeadlineExceeded, err)
+	}
 	return fmt.Errorf("rpc %s to %s: %w: %w", method, addr, errTransport, err), reused
 }
 
-func (p *connPool) acquire(addr string) (c *poolConn, reused bool, err error) {
+// isTimeout reports whether err is a dial, read or write that ran out of
+// time. The msgpack codec keeps only the text of the stream's error.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, yamux.ErrTimeout) || errors.As(err, &ne) && ne.Timeout() ||
+		strings.Contains(err.Error(), yamux.ErrTimeout.Error())
+}
+
+func (p *connPool) acquire(addr string, dialTimeout time.Duration) (c *poolConn, reused bool, err error) {
 	p.mu.Lock()
 	if c, ok := p.conns[addr]; ok && !c.session.IsClosed() {
 		c.refs.Add(1)
@@ -108,7 +145,11 @@ func (p *connPool) acquire(addr string) (c *poolConn, reused bool, err error) {
 		return nil, false, errShutdown
 	default:
 	}
-	conn, err := net.DialTimeout("tcp", addr, poolDialTimeout)
+	d := net.Dialer{Timeout: dialTimeout}
+	if p.localIP != nil {
+		d.LocalAddr = &net.TCPAddr{IP: p.localIP}
+	}
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, false, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/serf/serf"
@@ -24,6 +25,9 @@ const (
 	tagRaftVsn   = "raft_vsn"
 	tagID        = "id"
 	tagWANPort   = "wan_port" // LAN only: where to reach this server's WAN pool
+	// TagHTTPAddr is the host:port of the server agent's HTTP API, which
+	// agents of other regions send client requests (logs, fs, exec) to.
+	TagHTTPAddr = "http_addr"
 
 	roleServer     = "nomadish"
 	serfVsn        = "1"
@@ -45,6 +49,17 @@ type serverParts struct {
 	RaftVsn    int
 	WANPort    int
 	Status     serf.MemberStatus
+}
+
+// ServerHTTPAddr is the region and gossiped HTTP address of a live
+// server member of the WAN pool; ok is false for anything else.
+func ServerHTTPAddr(m serf.Member) (region, addr string, ok bool) {
+	p, isSrv := isServer(m)
+	addr = m.Tags[TagHTTPAddr]
+	if !isSrv || m.Status != serf.StatusAlive || addr == "" {
+		return "", "", false
+	}
+	return p.Region, addr, true
 }
 
 // isServer parses a member's tags; ok is false for anything that is not a
@@ -98,6 +113,9 @@ func (s *Server) setupSerf(conf *serf.Config, ch chan serf.Event, wan bool) (*se
 	conf.Tags[tagVsn] = serfVsn
 	conf.Tags[tagRaftVsn] = strconv.Itoa(int(s.config.RaftConfig.ProtocolVersion))
 	conf.Tags[tagID] = s.config.NodeID
+	if s.config.HTTPAdvertise != "" {
+		conf.Tags[TagHTTPAddr] = s.config.HTTPAdvertise
+	}
 	if s.config.BootstrapExpect > 1 && !s.config.DevMode {
 		conf.Tags[tagExpect] = strconv.Itoa(s.config.BootstrapExpect)
 	} else {
@@ -113,7 +131,7 @@ func (s *Server) setupSerf(conf *serf.Config, ch chan serf.Event, wan bool) (*se
 	conf.MemberlistConfig.Logger = std
 	conf.MemberlistConfig.LogOutput = nil
 	conf.EnableNameConflictResolution = false
-	conf.Merge = &poolMerger{region: s.config.Region, wan: wan}
+	conf.Merge = &poolMerger{region: s.config.Region, wan: wan, foreign: s.noteForeignServer}
 	if !s.config.DevMode {
 		conf.SnapshotPath = filepath.Join(s.config.DataDir, snap)
 	}
@@ -146,6 +164,9 @@ func (s *Server) JoinWAN(addrs []string) (int, error) { return s.serfWAN.Join(ad
 type poolMerger struct {
 	region string
 	wan    bool
+	// foreign is told the WAN address of each server of another region
+	// a LAN join reached, so that retry_join can federate with it.
+	foreign func(region, wanAddr string)
 }
 
 func (p *poolMerger) NotifyMerge(members []*serf.Member) error {
@@ -154,9 +175,35 @@ func (p *poolMerger) NotifyMerge(members []*serf.Member) error {
 		if !ok {
 			return fmt.Errorf("member %q at %s is not a nomadish server (role tag %q)", m.Name, m.Addr, m.Tags[tagRole])
 		}
+		if p.wan && !strings.HasSuffix(m.Name, "."+parts.Region) {
+			return fmt.Errorf("member %q at %s is a LAN pool member (WAN members are named NAME.REGION); join a server's WAN port (ports.serf_wan)", m.Name, m.Addr)
+		}
 		if !p.wan && parts.Region != p.region {
+			if p.foreign != nil && parts.WANPort > 0 {
+				p.foreign(parts.Region, net.JoinHostPort(m.Addr.String(), strconv.Itoa(parts.WANPort)))
+			}
 			return fmt.Errorf("member %q is in region %q but this LAN pool is region %q; join other regions through the WAN pool (nomadish server join -wan)", m.Name, parts.Region, p.region)
 		}
 	}
 	return nil
+}
+
+// noteForeignServer keeps the WAN address of a server of another region
+// that a LAN join reached, for retryJoin.
+func (s *Server) noteForeignServer(region, wanAddr string) {
+	s.foreignMu.Lock()
+	defer s.foreignMu.Unlock()
+	if s.foreignWAN == nil {
+		s.foreignWAN = map[string]string{}
+	}
+	s.foreignWAN[wanAddr] = region
+}
+
+// takeForeignServers returns and forgets the WAN addresses noted.
+func (s *Server) takeForeignServers() map[string]string {
+	s.foreignMu.Lock()
+	defer s.foreignMu.Unlock()
+	out := s.foreignWAN
+	s.foreignWAN = nil
+	return out
 }

@@ -86,6 +86,11 @@ type Server struct {
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
 	wg           sync.WaitGroup
+
+	// foreignWAN holds the WAN addresses of other regions' servers a
+	// LAN join reached (serf.go), by address, with their region.
+	foreignMu  sync.Mutex
+	foreignWAN map[string]string
 }
 
 // NewServer starts a server: RPC listener, Raft, gossip pools, and the
@@ -144,6 +149,9 @@ func (s *Server) start() error {
 		return err
 	}
 	s.connPool = newConnPool(s.logger, poolMaxIdle)
+	if ip := s.config.RPCAddr.IP; ip != nil && !ip.IsUnspecified() {
+		s.connPool.localIP = ip
+	}
 	if err := s.setupRPCEndpoints(s.rpcServer); err != nil {
 		return err
 	}

@@ -60,19 +60,25 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 	if a.metrics, err = newMetricsSinks(true); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Listen before the server and client start: the server gossips, and
+	// the client registers the node with, the HTTP address other agents
+	// reach this one at.
+	if a.httpLn, err = listenHTTP(orDefault(cfg.Addresses.HTTP, cfg.BindAddr), cfg.Ports.HTTP); err != nil {
+		return nil, err
+	}
 	if cfg.Server.Enabled {
 		sc, err := cfg.serverConfig(logger)
 		if err != nil {
 			return nil, err
 		}
+		if adv, err := a.advertiseHTTP(); err == nil {
+			sc.HTTPAdvertise = adv
+		} else {
+			logger.Warn("agents of other regions cannot reach this region's nodes through this server", "error", err)
+		}
 		if a.server, err = nomadish.NewServer(sc); err != nil {
 			return nil, fmt.Errorf("start server: %w", err)
 		}
-	}
-	// Listen before the client starts: it registers the node with the
-	// HTTP address other agents reach this one at.
-	if a.httpLn, err = listenHTTP(orDefault(cfg.Addresses.HTTP, cfg.BindAddr), cfg.Ports.HTTP); err != nil {
-		return nil, err
 	}
 	if cfg.Client.Enabled {
 		if err := a.startClient(); err != nil {

@@ -85,6 +85,11 @@ type execSession struct {
 	cancel context.CancelFunc
 
 	wmu sync.Mutex // serialises writes to conn (one writer at a time)
+
+	// endMu guards ended: the first of fail and close ends the session,
+	// and what ends it is what the caller is told.
+	endMu sync.Mutex
+	ended bool
 }
 
 // serveExec upgrades the request and runs the command until it exits or
@@ -166,20 +171,22 @@ func (e *execSession) readInput(ctx context.Context, queue chan<- []byte, resize
 	for {
 		_, msg, err := e.conn.ReadMessage()
 		if err != nil {
-			if !closed {
-				stdin.CloseWithError(errCallerGone)
-			}
 			if errors.Is(err, websocket.ErrReadLimit) {
 				e.close(websocket.CloseMessageTooBig, fmt.Sprintf("frame over %d bytes", execReadLimit))
+			}
+			if !closed {
+				stdin.CloseWithError(errCallerGone)
 			}
 			return
 		}
 		e.conn.SetReadDeadline(time.Now().Add(execIdleTimeout))
 		var f execInFrame
 		if err := json.Unmarshal(msg, &f); err != nil {
-			stdin.CloseWithError(errCallerGone)
+			// Told first: the command, its stdin closed, fails, and
+			// that failure must not be what the caller hears.
 			e.fail(websocket.CloseInvalidFramePayloadData,
 				fmt.Sprintf(`invalid exec frame: %v; want {"stdin":{"data":"<base64>"}}, {"stdin":{"close":true}} or {"tty_size":{"height":H,"width":W}}`, err))
+			stdin.CloseWithError(errCallerGone)
 			return
 		}
 		if f.TTYSize != nil {
@@ -191,9 +198,9 @@ func (e *execSession) readInput(ctx context.Context, queue chan<- []byte, resize
 					plugin.OfferResize(resize, sz)
 				}
 			case h < 0 || w < 0 || h > math.MaxUint16 || w > math.MaxUint16:
-				stdin.CloseWithError(errCallerGone)
 				e.fail(websocket.CloseInvalidFramePayloadData,
 					fmt.Sprintf(`invalid exec frame: tty_size height %d, width %d: each must be 1..65535`, h, w))
+				stdin.CloseWithError(errCallerGone)
 				return
 			default:
 				// A zero is what a terminal nobody has sized reports
@@ -283,13 +290,29 @@ func (e *execSession) send(f *execOutFrame) error {
 // fail tells the caller what ended the session, in an error frame and in
 // the close frame's reason (which has room for 123 bytes only).
 func (e *execSession) fail(code int, msg string) {
+	e.endMu.Lock()
+	defer e.endMu.Unlock()
+	if e.ended {
+		return
+	}
+	e.ended = true
 	if e.send(&execOutFrame{Error: &execErrorFrame{Message: msg}}) != nil {
 		return
 	}
-	e.close(code, msg)
+	e.writeClose(code, msg)
 }
 
 func (e *execSession) close(code int, reason string) {
+	e.endMu.Lock()
+	defer e.endMu.Unlock()
+	if e.ended {
+		return
+	}
+	e.ended = true
+	e.writeClose(code, reason)
+}
+
+func (e *execSession) writeClose(code int, reason string) {
 	if len(reason) > maxCloseReason {
 		reason = strings.ToValidUTF8(reason[:maxCloseReason-3], "") + "..."
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -13,12 +14,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nomadish/nomadish/nomadish"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
 // forwardedHeader marks a client request one agent proxied to the node
 // running the allocation, so that the node never proxies it again.
 const forwardedHeader = "X-Nomadish-Client-Forwarded"
+
+// regionForwardedHeader marks a client request an agent of another
+// region proxied to a server agent of the allocation's region (its value
+// is that other region), so that it is never proxied to a region again.
+const regionForwardedHeader = "X-Nomadish-Region-Forwarded"
 
 // Bounds on reaching another node's HTTP API: connecting, and waiting for
 // its answer's headers (a followed log stream sends them at once).
@@ -74,6 +81,14 @@ func (s *HTTPServer) onAlloc(check func(r *http.Request, a *structs.Allocation) 
 			return nil, &CodedError{Code: http.StatusNotFound,
 				Msg: fmt.Sprintf("allocation %q is not running on this node (its client does not hold it)", id)}
 		}
+		if region := r.URL.Query().Get("region"); region != "" && region != s.agent.region() && r.Header.Get(regionForwardedHeader) == "" {
+			if addr := s.regionHTTPAddr(region); addr != "" {
+				// The allocation's region finds its node and reaches
+				// it; this agent may have no route to that node.
+				s.proxyTo(w, r, addr, fmt.Sprintf("a server of region %q", region), map[string]string{regionForwardedHeader: s.agent.region()})
+				return written{}, nil
+			}
+		}
 		alloc, node, err := s.allocNode(r, id)
 		if err != nil {
 			return nil, err
@@ -122,15 +137,24 @@ func (s *HTTPServer) allocNode(r *http.Request, id string) (*structs.Allocation,
 // proxyToNode forwards the request to the node's HTTP API and streams its
 // answer back.
 func (s *HTTPServer) proxyToNode(w http.ResponseWriter, r *http.Request, node *structs.Node) {
-	target := &url.URL{Scheme: "http", Host: node.HTTPAddr}
+	s.proxyTo(w, r, node.HTTPAddr, fmt.Sprintf("node %s (%s) running the allocation", node.Name, node.ID), map[string]string{forwardedHeader: "1"})
+}
+
+// proxyTo forwards the request to the agent at addr (host:port), described
+// as what in errors, with the marking headers set, and streams its answer
+// back.
+func (s *HTTPServer) proxyTo(w http.ResponseWriter, r *http.Request, addr, what string, headers map[string]string) {
+	target := &url.URL{Scheme: "http", Host: addr}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			pr.Out.Host = node.HTTPAddr
-			pr.Out.Header.Set(forwardedHeader, "1")
+			pr.Out.Host = addr
+			for k, v := range headers {
+				pr.Out.Header.Set(k, v)
+			}
 			// This agent has vetted the browser's origin (checkWriteOrigin,
-			// exec's check); to the node the request comes from this agent,
-			// whose own origin would not match the node's.
+			// exec's check); to the far agent the request comes from this
+			// agent, whose own origin would not match.
 			for _, h := range browserOriginHeaders {
 				pr.Out.Header.Del(h)
 			}
@@ -138,14 +162,30 @@ func (s *HTTPServer) proxyToNode(w http.ResponseWriter, r *http.Request, node *s
 		Transport:     s.proxyTransport(),
 		FlushInterval: -1, // log streams: pass every frame on at once
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			s.logger.Warn("proxying to node failed", "node_id", node.ID, "http_addr", node.HTTPAddr, "path", r.URL.Path, "error", err)
+			s.logger.Warn("proxying a client request failed", "to", what, "http_addr", addr, "path", r.URL.Path, "error", err)
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusBadGateway)
-			fmt.Fprintf(w, "node %s (%s) running the allocation could not be reached at %s: %v", node.Name, node.ID, node.HTTPAddr, err)
+			fmt.Fprintf(w, "%s could not be reached at %s: %v", what, addr, err)
 		},
 	}
-	s.logger.Debug("proxying client request", "node_id", node.ID, "http_addr", node.HTTPAddr, "path", r.URL.Path)
+	s.logger.Debug("proxying client request", "to", what, "http_addr", addr, "path", r.URL.Path)
 	rp.ServeHTTP(w, r)
+}
+
+// regionHTTPAddr is the HTTP address of a live server agent of region,
+// chosen at random, from the WAN pool's gossip; "" when none is known
+// (a client-only agent, or servers that gossip no HTTP address).
+func (s *HTTPServer) regionHTTPAddr(region string) string {
+	var addrs []string
+	for _, m := range s.backend.WANMembers() {
+		if r, addr, ok := nomadish.ServerHTTPAddr(m); ok && r == region {
+			addrs = append(addrs, addr)
+		}
+	}
+	if len(addrs) == 0 {
+		return ""
+	}
+	return addrs[rand.IntN(len(addrs))]
 }
 
 func (s *HTTPServer) proxyTransport() *http.Transport {

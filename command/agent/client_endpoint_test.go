@@ -1,9 +1,14 @@
 package agent
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/serf/serf"
+
+	"github.com/nomadish/nomadish/nomadish"
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
@@ -74,5 +79,47 @@ func TestClientProxy(t *testing.T) {
 	api.backend.nodes[rc.nodeID].HTTPAddr = "127.0.0.1:1"
 	if code, body := get(t, api.srv.URL+"/v1/client/fs/ls/alloc-far"); code != 502 || !strings.Contains(body, "could not be reached at 127.0.0.1:1") {
 		t.Fatalf("unreachable node: %d %q", code, body)
+	}
+}
+
+// TestClientProxyToRegion: a client request for an allocation of another
+// region goes to a server agent of that region (from the WAN pool's
+// gossip) with the region kept, and is never sent to a region twice.
+func TestClientProxyToRegion(t *testing.T) {
+	// A server agent of region eu whose client holds the allocation.
+	eu, ec := newClientTestAPI(t)
+	eu.http.agent.config.Region = "eu"
+	ea := ec.addAlloc(t, "alloc-eu", "web")
+	ea.writeLog(t, "web", "stdout", 0, "from eu\n")
+
+	api := newTestAPI(t)
+	api.backend.wan = []serf.Member{{
+		Name: "eu-1.eu", Status: serf.StatusAlive,
+		Tags: map[string]string{"role": "nomadish", "region": "eu", "rpc_addr": "127.0.0.1", "port": "4647",
+			nomadish.TagHTTPAddr: strings.TrimPrefix(eu.srv.URL, "http://")},
+	}}
+	if code, body := get(t, api.srv.URL+"/v1/client/fs/logs/alloc-eu?task=web&plain=true&region=eu"); code != 200 || body != "from eu\n" {
+		t.Fatalf("logs of an allocation of region eu: %d %q", code, body)
+	}
+
+	// Already sent on by an agent of another region: served here, or
+	// not at all, never proxied again.
+	req, _ := http.NewRequest("GET", api.srv.URL+"/v1/client/fs/logs/alloc-eu?task=web&plain=true&region=eu", nil)
+	req.Header.Set(regionForwardedHeader, "global")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == 200 || !strings.Contains(string(body), `unknown region "eu"`) {
+		t.Fatalf("a request already forwarded between regions: %d %q; want this agent's own lookup (its backend knows no eu)", resp.StatusCode, body)
+	}
+
+	// A region whose servers gossip no HTTP address: the allocation is
+	// looked up through the servers, as for the local region.
+	api.backend.wan[0].Tags[nomadish.TagHTTPAddr] = ""
+	if code, body := get(t, api.srv.URL+"/v1/client/fs/ls/alloc-eu?region=eu"); code != 400 || !strings.Contains(body, `unknown region "eu"`) {
+		t.Fatalf("without a gossiped address: %d %q", code, body)
 	}
 }

@@ -266,6 +266,8 @@ func (s *HTTPServer) errorStatus(err error) (int, string) {
 		return http.StatusInternalServerError, structs.ErrNoLeader.Error()
 	case structs.IsErrUnknownRegion(err):
 		return http.StatusBadRequest, err.Error()
+	case structs.IsErrRegionUnreachable(err):
+		return http.StatusServiceUnavailable, err.Error()
 	case errorHas(err, structs.ErrPermissionDenied):
 		return http.StatusForbidden, err.Error()
 	case structs.IsErrNotFound(err):

@@ -21,6 +21,10 @@ var (
 	// regions known.
 	ErrUnknownRegion = errors.New("unknown region")
 
+	// ErrRegionUnreachable is a request for a known region none of whose
+	// servers answered in time; it is wrapped with the region and why.
+	ErrRegionUnreachable = errors.New("region unreachable")
+
 	// ErrConflict marks a write refused because the caller's view is stale,
 	// such as a job registration whose check-index does not match.
 	ErrConflict = errors.New("conflict")
@@ -35,6 +39,10 @@ func IsErrNoLeader(err error) bool { return errorHasText(err, ErrNoLeader) }
 
 // IsErrUnknownRegion reports whether err is an unknown-region error.
 func IsErrUnknownRegion(err error) bool { return errorHasText(err, ErrUnknownRegion) }
+
+// IsErrRegionUnreachable reports whether err is a region that could not
+// be reached.
+func IsErrRegionUnreachable(err error) bool { return errorHasText(err, ErrRegionUnreachable) }
 
 // IsErrConflict reports whether err is a stale-view conflict.
 func IsErrConflict(err error) bool { return errorHasText(err, ErrConflict) }

@@ -35,6 +35,28 @@ func (q *QueryOptions) AllowStaleRead() bool  { return q.AllowStale }
 func (q *QueryOptions) IsForwarded() bool     { return q.forwarded }
 func (q *QueryOptions) SetForwarded()         { q.forwarded = true }
 
+// Bounds of a blocking query's wait, as servers apply them: MaxQueryTime
+// defaults to DefaultBlockingWait and is cut to MaxBlockingWait, and a
+// server adds up to 1/16 of it as jitter.
+const (
+	DefaultBlockingWait = 5 * time.Minute
+	MaxBlockingWait     = 10 * time.Minute
+)
+
+// BlockingWait is the longest a server may hold this read: zero when it
+// does not block (MinQueryIndex 0), else the wait with its jitter.
+func (q QueryOptions) BlockingWait() time.Duration {
+	if q.MinQueryIndex == 0 {
+		return 0
+	}
+	wait := q.MaxQueryTime
+	if wait <= 0 {
+		wait = DefaultBlockingWait
+	}
+	wait = min(wait, MaxBlockingWait)
+	return wait + wait/16
+}
+
 // RequestNamespace returns the namespace, defaulted.
 func (q *QueryOptions) RequestNamespace() string {
 	if q.Namespace == "" {
