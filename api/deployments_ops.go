@@ -43,6 +43,17 @@ func (d *Deployments) Fail(id string, w *WriteOptions) (*DeploymentUpdateRespons
 	return &resp, wm, nil
 }
 
+// Unblock marks a blocked multiregion deployment (complete in its region,
+// waiting for the others) successful. Any other is refused with a 400.
+func (d *Deployments) Unblock(id string, w *WriteOptions) (*DeploymentUpdateResponse, *WriteMeta, error) {
+	var resp DeploymentUpdateResponse
+	wm, err := d.client.put("/v1/deployment/unblock/"+url.PathEscape(id), nil, &resp, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &resp, wm, nil
+}
+
 // Pause pauses an active deployment (pause true) or resumes a paused one
 // (pause false). A deployment that has already ended is refused with a
 // 400.

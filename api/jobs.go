@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -269,9 +270,30 @@ func (j *Jobs) Info(id string, q *QueryOptions) (*Job, *QueryMeta, error) {
 
 // Deregister stops a job; purge also removes it from the state store.
 func (j *Jobs) Deregister(id string, purge bool, w *WriteOptions) (*JobDeregisterResponse, *WriteMeta, error) {
+	return j.DeregisterOpts(id, &DeregisterOptions{Purge: purge}, w)
+}
+
+// DeregisterOptions are the options of DeregisterOpts.
+type DeregisterOptions struct {
+	// Purge removes the job and its history instead of stopping it.
+	Purge bool
+	// Global stops a multiregion job in every region of its multiregion
+	// block.
+	Global bool
+}
+
+// DeregisterOpts stops (or purges) a job with the options given.
+func (j *Jobs) DeregisterOpts(id string, opts *DeregisterOptions, w *WriteOptions) (*JobDeregisterResponse, *WriteMeta, error) {
 	path := jobPath(id, "")
-	if purge {
-		path += "?purge=true"
+	var params []string
+	if opts != nil && opts.Purge {
+		params = append(params, "purge=true")
+	}
+	if opts != nil && opts.Global {
+		params = append(params, "global=true")
+	}
+	if len(params) > 0 {
+		path += "?" + strings.Join(params, "&")
 	}
 	var resp JobDeregisterResponse
 	wm, err := j.client.delete(path, &resp, w)

@@ -211,14 +211,16 @@ Usage: nomadish deployment <subcommand> [options] [args]
       $ nomadish deployment set-health -healthy 5a1b0c2d 8990cfbc
       $ nomadish deployment resume 8990cfbc
       $ nomadish deployment fail 8990cfbc
+      $ nomadish deployment unblock -region eu 8990cfbc
 
   Run "nomadish deployment <subcommand> -help" for a sub-command's options.`}, nil
 		},
-		"deployment fail":   func() (cli.Command, error) { return &DeploymentFailCommand{Meta: meta}, nil },
-		"deployment list":   func() (cli.Command, error) { return &DeploymentListCommand{Meta: meta}, nil },
-		"deployment pause":  func() (cli.Command, error) { return &DeploymentPauseCommand{Meta: meta}, nil },
-		"deployment resume": func() (cli.Command, error) { return &DeploymentResumeCommand{Meta: meta}, nil },
-		"deployment status": func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta}, nil },
+		"deployment fail":    func() (cli.Command, error) { return &DeploymentFailCommand{Meta: meta}, nil },
+		"deployment list":    func() (cli.Command, error) { return &DeploymentListCommand{Meta: meta}, nil },
+		"deployment pause":   func() (cli.Command, error) { return &DeploymentPauseCommand{Meta: meta}, nil },
+		"deployment resume":  func() (cli.Command, error) { return &DeploymentResumeCommand{Meta: meta}, nil },
+		"deployment status":  func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta}, nil },
+		"deployment unblock": func() (cli.Command, error) { return &DeploymentUnblockCommand{Meta: meta}, nil },
 
 		"deployment promote":    func() (cli.Command, error) { return &DeploymentPromoteCommand{Meta: meta}, nil },
 		"deployment set-health": func() (cli.Command, error) { return &DeploymentSetHealthCommand{Meta: meta}, nil },

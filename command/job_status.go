@@ -167,6 +167,9 @@ func (c *JobStatusCommand) showJob(client *api.Client, id string, asJSON, verbos
 		if d := c.latestDeployment(client, job.ID); d != nil {
 			c.Ui.Output("\n" + formatDeployment(d, verbose))
 		}
+		if section := c.formatMultiregion(client, job, verbose); section != "" {
+			c.Ui.Output("\n" + section)
+		}
 	}
 
 	allocs, _, err := client.Jobs().Allocations(job.ID, nil)
@@ -251,6 +254,31 @@ func jobStatusLabel(status string, stop bool) string {
 		return "dead (stopped)"
 	}
 	return status
+}
+
+// formatMultiregion is the "Multiregion Deployment" table of a
+// multiregion job: each region's newest deployment of the job, asked of
+// that region; "" for any other job.
+func (c *JobStatusCommand) formatMultiregion(client *api.Client, job *api.Job, verbose bool) string {
+	if job.Multiregion == nil || len(job.Multiregion.Regions) == 0 {
+		return ""
+	}
+	rows := []string{"Region|ID|Status|Description"}
+	for _, r := range job.Multiregion.Regions {
+		if r == nil {
+			continue
+		}
+		d, _, err := client.Jobs().LatestDeployment(job.ID, &api.QueryOptions{Region: r.Name})
+		switch {
+		case err != nil && !api.IsNotFound(err):
+			rows = append(rows, fmt.Sprintf("%s|-|unknown|%s", r.Name, strings.ReplaceAll(err.Error(), "|", "/")))
+		case d == nil:
+			rows = append(rows, r.Name+"|-|-|no deployment yet")
+		default:
+			rows = append(rows, fmt.Sprintf("%s|%s|%s|%s", r.Name, shortID(d.ID, verbose), d.Status, d.StatusDescription))
+		}
+	}
+	return "Multiregion Deployment\n" + formatList(rows)
 }
 
 // latestDeployment reads the job's newest deployment; nil when it has none

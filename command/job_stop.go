@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/nomadish/nomadish/api"
 )
 
 // JobStopCommand is `nomadish job stop`: deregister a job and watch the
@@ -34,6 +36,11 @@ Stop Options:
     Print the evaluation ID and return without watching the evaluation.
     Default = false
 
+  -global
+    For a multiregion job, stop it in every region of its multiregion
+    block, not only in the region the request is for; the evaluation
+    watched is that region's. Default = false
+
   -purge
     Remove the job from the cluster's state at once instead of leaving it
     stopped until garbage collection. Default = false
@@ -52,11 +59,12 @@ Stop Options:
 func (c *JobStopCommand) Synopsis() string { return "Stop a running job" }
 
 func (c *JobStopCommand) Run(args []string) int {
-	var detach, purge, verbose, yes bool
+	var detach, global, purge, verbose, yes bool
 	var timeout time.Duration
 	f := c.FlagSet("job stop")
 	f.BoolVar(&detach, "detach", false, "")
 	f.BoolVar(&purge, "purge", false, "")
+	f.BoolVar(&global, "global", false, "")
 	f.BoolVar(&verbose, "verbose", false, "")
 	f.BoolVar(&yes, "yes", false, "")
 	f.DurationVar(&timeout, "timeout", defaultMonitorTimeout, "")
@@ -105,7 +113,7 @@ func (c *JobStopCommand) Run(args []string) int {
 		}
 	}
 
-	resp, _, err := client.Jobs().Deregister(job.ID, purge, nil)
+	resp, _, err := client.Jobs().DeregisterOpts(job.ID, &api.DeregisterOptions{Purge: purge, Global: global}, nil)
 	if err != nil {
 		c.apiError(fmt.Sprintf("stopping job %q", job.ID), err)
 		return exitError

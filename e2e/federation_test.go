@@ -43,6 +43,72 @@ func tickJobFile(id, module string) string {
 `, id, module)
 }
 
+// mrJobFile is a multiregion job of one WebAssembly task deployed to
+// regions a then b (max_parallel = 1), one allocation in each.
+func mrJobFile(module, rev string) string {
+	return fmt.Sprintf(`job "mr" {
+  datacenters = ["dc1"]
+  type        = "service"
+
+  meta {
+    rev = %q
+  }
+
+  multiregion {
+    strategy {
+      max_parallel = 1
+    }
+    region "a" {
+      count = 1
+    }
+    region "b" {
+      count = 1
+    }
+  }
+
+  group "g" {
+    count = 0
+
+    update {
+      max_parallel      = 1
+      min_healthy_time  = "1s"
+      healthy_deadline  = "30s"
+      progress_deadline = "1m"
+    }
+
+    task "t" {
+      driver = "wasm"
+
+      artifact {
+        source = %q
+      }
+
+      config {
+        module = "local/ticker.wasm"
+      }
+
+      resources {
+        memory = 64
+      }
+    }
+  }
+}
+`, rev, module)
+}
+
+// latestStatus is the status of the job's newest deployment in the
+// client's region, "" without one.
+func latestStatus(cl *api.Client, job string) string {
+	d, _, err := cl.Jobs().LatestDeployment(job, nil)
+	switch {
+	case err != nil:
+		return "error: " + err.Error()
+	case d == nil:
+		return ""
+	}
+	return d.Status
+}
+
 // region is one region of the test: a server with a client, on a
 // loopback address of its own.
 func startRegion(t *testing.T, name, bind, roots string) *agentProc {
@@ -173,6 +239,39 @@ func TestFederationTwoRegions(t *testing.T) {
 		return code == 0 && strings.Contains(out, "tick"), fmt.Sprintf("alloc logs -region b through a: exit %d\n%s", code, out)
 	})
 
+	// A multiregion job sent to a deploys in a, then in b.
+	if code, out := runCLI(t, a, "mr.hcl", mrJobFile(module, "1"), "job", "run", "-detach", "mr.hcl"); code != 0 {
+		t.Fatalf("job run mr.hcl: exit %d\n%s", code, out)
+	}
+	var order []string
+	waitFor(t, 90*time.Second, 100*time.Millisecond, func() (bool, string) {
+		sa, sb := latestStatus(ca, "mr"), latestStatus(cb, "mr")
+		if s := sa + "/" + sb; len(order) == 0 || order[len(order)-1] != s {
+			order = append(order, s)
+		}
+		if strings.HasPrefix(sa, "error") || strings.HasPrefix(sb, "error") {
+			return false, fmt.Sprintf("deployments a/b: %v", order)
+		}
+		if sb != "" && sb != "pending" && (sa == "" || sa == "pending" || sa == "running") {
+			t.Fatalf("region b's deployment is %s while a's is %q: b went before a (states seen: %v)", sb, sa, order)
+		}
+		return sa == "successful" && sb == "successful", fmt.Sprintf("deployments a/b: %v", order)
+	})
+	t.Logf("multiregion deployment states seen (a/b): %v", order)
+	runningAlloc(t, ca, "mr")
+	runningAlloc(t, cb, "mr")
+	if code, out := runCLI(t, a, "x", "", "job", "status", "mr"); code != 0 || !strings.Contains(out, "Multiregion Deployment") ||
+		strings.Count(out, "successful") < 3 {
+		t.Fatalf("job status of the multiregion job: exit %d\n%s", code, out)
+	}
+
+	// A new version of it, and the link cut at once: a deploys and then
+	// waits, blocked, for b, which cannot be reached; b waits, pending,
+	// for a. Both go on when the link is back (below).
+	if code, out := runCLI(t, a, "mr.hcl", mrJobFile(module, "2"), "job", "run", "-detach", "mr.hcl"); code != 0 {
+		t.Fatalf("job run mr.hcl (version 2): exit %d\n%s", code, out)
+	}
+
 	// Cut the link: each region still schedules and runs its own jobs;
 	// a request from a for b fails within its bound, naming b.
 	restore := cutLink(t, a, b)
@@ -199,12 +298,28 @@ func TestFederationTwoRegions(t *testing.T) {
 		t.Errorf("b's first allocation %s was replaced by %s while cut off", allocB, id)
 	}
 
+	deploymentSays := func(cl *api.Client, status, desc string) (bool, string) {
+		d, _, err := cl.Jobs().LatestDeployment("mr", nil)
+		if err != nil || d == nil || d.JobVersion != 1 {
+			return false, fmt.Sprintf("latest deployment of mr: %+v, %v", d, err)
+		}
+		return d.Status == status && strings.Contains(d.StatusDescription, desc), fmt.Sprintf("version 1 deployment: %s, %q", d.Status, d.StatusDescription)
+	}
+	waitFor(t, time.Minute, 200*time.Millisecond, func() (bool, string) {
+		return deploymentSays(ca, "blocked", `region "b", which cannot be reached`)
+	})
+	waitFor(t, time.Minute, 200*time.Millisecond, func() (bool, string) {
+		return deploymentSays(cb, "pending", `region "a", which cannot be reached`)
+	})
+
 	// Restored: the pools merge again with no one joining by hand, and a
-	// forwards to b again.
+	// forwards to b again; the multiregion deployment goes on.
 	restore()
 	waitFor(t, 2*time.Minute, 500*time.Millisecond, func() (bool, string) { return wanSees(ca, "a1.a", "b1.b") })
 	waitFor(t, time.Minute, 500*time.Millisecond, func() (bool, string) {
 		job, _, err := ca.Jobs().Info("tick-b", &api.QueryOptions{Region: "b"})
 		return err == nil && job.ID == "tick-b", fmt.Sprintf("read of b's job through a: %v", err)
 	})
+	waitFor(t, 2*time.Minute, 200*time.Millisecond, func() (bool, string) { return deploymentSays(cb, "successful", "") })
+	waitFor(t, time.Minute, 200*time.Millisecond, func() (bool, string) { return deploymentSays(ca, "successful", "") })
 }

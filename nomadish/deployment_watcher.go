@@ -117,7 +117,10 @@ func (w *deploymentWatcher) pass(ws memdb.WatchSet) (next time.Time, failed bool
 	}
 	var active []*structs.Deployment
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if d := raw.(*structs.Deployment); d.Active() {
+		// A multiregion deployment waiting for its turn, or complete here
+		// and waiting for the other regions, is the multiregion
+		// watcher's.
+		if d := raw.(*structs.Deployment); d.Active() && d.Status != structs.DeploymentStatusPending && d.Status != structs.DeploymentStatusBlocked {
 			active = append(active, d)
 		}
 	}
@@ -351,6 +354,12 @@ func (w *deploymentWatcher) judge(ws memdb.WatchSet, st *state.StateStore, d *st
 		case len(awaiting) > 0 && d.StatusDescription != structs.DeploymentDescNeedsPromotion && !autoPromote:
 			p.Status = structs.DeploymentStatusRunning
 			p.StatusDescription = structs.DeploymentDescNeedsPromotion
+			changed = true
+		case complete && d.IsMultiregion:
+			// Successful once every region is (multiregion_watcher.go).
+			p.Status = structs.DeploymentStatusBlocked
+			p.StatusDescription = structs.DeploymentDescMultiregionBlocked
+			out.wakeAt = time.Time{}
 			changed = true
 		case complete:
 			p.Status = structs.DeploymentStatusSuccessful

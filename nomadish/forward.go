@@ -156,6 +156,15 @@ func (s *Server) leaderChanged() <-chan struct{} {
 // held, so that a region cut off answers with an error naming it and why
 // rather than holding the caller.
 func (s *Server) forwardRegion(region, method string, args, reply interface{}) error {
+	bound := s.config.RegionForwardTimeout
+	if bw, ok := args.(interface{ BlockingWait() time.Duration }); ok {
+		bound += bw.BlockingWait()
+	}
+	return s.forwardRegionWithin(region, method, args, reply, bound)
+}
+
+// forwardRegionWithin is forwardRegion bounded by bound.
+func (s *Server) forwardRegionWithin(region, method string, args, reply interface{}, bound time.Duration) error {
 	var candidates []serverParts
 	for _, m := range s.WANMembers() {
 		p, ok := isServer(m)
@@ -171,10 +180,6 @@ func (s *Server) forwardRegion(region, method string, args, reply interface{}) e
 		return fmt.Errorf("%w %q; known regions: %s", structs.ErrUnknownRegion, region, strings.Join(known, ", "))
 	}
 	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
-	bound := s.config.RegionForwardTimeout
-	if bw, ok := args.(interface{ BlockingWait() time.Duration }); ok {
-		bound += bw.BlockingWait()
-	}
 	deadline := time.Now().Add(bound)
 	metrics.IncrCounterWithLabels([]string{"nomad", "rpc", "forward_region"}, 1, []metrics.Label{{Name: "region", Value: region}})
 	var err error

@@ -52,6 +52,9 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 		return err
 	}
 	reply.Warnings = job.Warnings()
+	if job.Multiregion != nil && len(job.Multiregion.Regions) > 0 && !args.MultiregionCopy {
+		return j.registerMultiregion(args, reply)
+	}
 	if job.Region != j.srv.Region() {
 		return &structs.ValidationError{Problems: []structs.FieldError{{Path: "Region",
 			Message: fmt.Sprintf("%q does not match region %q the job was sent to; send it with ?region=%s", job.Region, j.srv.Region(), job.Region)}}}
@@ -141,6 +144,10 @@ func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobD
 	}
 	if job == nil {
 		return fmt.Errorf("job %q in namespace %q: %w", args.JobID, ns, structs.ErrNotFound)
+	}
+	if args.Global && job.Multiregion != nil && len(job.Multiregion.Regions) > 0 {
+		args.Namespace = ns
+		return j.deregisterGlobal(args, job, reply)
 	}
 	now := time.Now().UnixNano()
 	args.SubmitTime = now

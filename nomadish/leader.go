@@ -96,6 +96,7 @@ func (s *Server) establishLeadership(stopCh chan struct{}) {
 	s.startScheduling(stopCh)
 	s.startNodeLifecycle(stopCh)
 	s.deployments.start(stopCh)
+	s.multiregion.start(stopCh)
 }
 
 // revokeLeadership stops what establishLeadership started.
@@ -104,6 +105,7 @@ func (s *Server) revokeLeadership() {
 	s.stopScheduling()
 	s.stopNodeLifecycle()
 	s.deployments.stop()
+	s.multiregion.stop()
 }
 
 // reconcile brings Raft's peers in line with the whole LAN pool.

@@ -50,6 +50,7 @@ type Server struct {
 	// deployments moves deployments on while this server leads
 	// (deployment_watcher.go).
 	deployments *deploymentWatcher
+	multiregion *multiregionWatcher
 
 	listener     net.Listener
 	rpcAdvertise *net.TCPAddr
@@ -143,6 +144,7 @@ func (s *Server) start() error {
 	s.heartbeats = newHeartbeats(s.config, s.clock(), s.logger, s.nodeHeartbeatMissed)
 	s.drainer = newDrainer(s)
 	s.deployments = newDeploymentWatcher(s)
+	s.multiregion = newMultiregionWatcher(s)
 	s.allocUpdates = newAllocUpdateBatcher(s)
 
 	if err := s.setupListener(); err != nil {

@@ -123,6 +123,10 @@ type reconciler struct {
 	// wantDeployment asks finishDeployment to create one.
 	current        *structs.Deployment
 	wantDeployment bool
+	// regionsHold is set while a multiregion job's version waits for its
+	// turn among the regions (reconcile_multiregion.go): nothing of it is
+	// placed or updated in its deployment groups.
+	regionsHold bool
 	// desiredCanaries is, per group waiting for canaries, how many the
 	// deployment wants (reconcile_canary.go).
 	desiredCanaries map[string]int
@@ -183,6 +187,7 @@ func (r *reconciler) compute() *reconcileResult {
 	}
 	stopped := r.job == nil || r.job.Stop
 	r.handleDeployment(res, stopped)
+	r.regionsHold = !stopped && r.waitsForRegions()
 
 	var names []string
 	seen := map[string]bool{}
@@ -380,6 +385,10 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 		newPlacements = append(newPlacements, placement{name: name, tg: tg, kind: placeNew})
 		missing--
 	}
+	if r.regionsHold && r.needsDeployment(tg) {
+		du.Ignore += uint64(len(newPlacements))
+		newPlacements = nil
+	}
 	res.place = append(res.place, newPlacements...)
 	du.Place += uint64(len(newPlacements))
 
@@ -395,6 +404,10 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 			du.Ignore++
 		case updateInPlace:
 			if s.failed {
+				du.Ignore++
+				continue
+			}
+			if r.regionsHold && r.needsDeployment(tg) {
 				du.Ignore++
 				continue
 			}
@@ -430,6 +443,9 @@ func (r *reconciler) reconcileGroup(res *reconcileResult, du *structs.DesiredUpd
 
 	if r.needsDeployment(tg) && (len(destructive) > 0 && limit > 0 || len(newPlacements) > 0 && !hadCurrent) {
 		r.wantDeployment = true
+	}
+	if r.regionsHold && r.needsDeployment(tg) && !hadCurrent {
+		r.wantDeployment = true // created pending (finishDeployment)
 	}
 }
 

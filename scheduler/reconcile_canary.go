@@ -74,6 +74,9 @@ func (r *reconciler) wantsCanaries(tg *structs.TaskGroup) bool {
 // current job version and paused or failed: nothing more of it is placed
 // until it is resumed or the job changes.
 func (r *reconciler) deploymentHalted() bool {
+	if r.regionsHold {
+		return true
+	}
 	d := r.deployment
 	return d != nil && r.deploymentOfCurrentVersion(d) &&
 		(d.Status == structs.DeploymentStatusPaused || d.Status == structs.DeploymentStatusFailed)

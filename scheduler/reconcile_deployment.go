@@ -80,6 +80,12 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 			placed[p.tg.Name]++
 		}
 	}
+	if r.regionsHold && r.current == nil && r.wantDeployment {
+		res.deployment = r.newDeployment(structs.DeploymentStatusPending, structs.DeploymentDescMultiregionPending)
+		res.deployment.IsMultiregion = true
+		res.createdDeployment = true
+		return
+	}
 	if len(placed) == 0 {
 		return
 	}
@@ -105,6 +111,14 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 	if !r.wantDeployment {
 		return
 	}
+	res.deployment = r.newDeployment(structs.DeploymentStatusRunning, descDeploymentRunning)
+	res.deployment.IsMultiregion = r.job.Multiregion != nil && len(r.job.Multiregion.Regions) > 1
+	res.createdDeployment = true
+}
+
+// newDeployment is a deployment of the job's version with a state for
+// every group that needs one.
+func (r *reconciler) newDeployment(status, desc string) *structs.Deployment {
 	d := &structs.Deployment{
 		ID:                 r.newID(),
 		Namespace:          r.job.Namespace,
@@ -114,8 +128,8 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 		JobSpecModifyIndex: r.job.JobModifyIndex,
 		JobCreateIndex:     r.job.CreateIndex,
 		TaskGroups:         map[string]*structs.DeploymentState{},
-		Status:             structs.DeploymentStatusRunning,
-		StatusDescription:  descDeploymentRunning,
+		Status:             status,
+		StatusDescription:  desc,
 		EvalPriority:       r.eval.Priority,
 		CreateTime:         r.now.UnixNano(),
 		ModifyTime:         r.now.UnixNano(),
@@ -136,6 +150,5 @@ func (r *reconciler) finishDeployment(res *reconcileResult) {
 		}
 		d.TaskGroups[tg.Name] = st
 	}
-	res.deployment = d
-	res.createdDeployment = true
+	return d
 }

@@ -10,6 +10,7 @@ func (s *HTTPServer) registerDeploymentRoutes() {
 	s.route("/v1/deployments", methods{http.MethodGet: s.deploymentList})
 	s.route("/v1/deployment/{id}", methods{http.MethodGet: s.deploymentGet})
 	s.route("/v1/deployment/fail/{id}", methods{http.MethodPut: s.deploymentFail, http.MethodPost: s.deploymentFail})
+	s.route("/v1/deployment/unblock/{id}", methods{http.MethodPut: s.deploymentUnblock, http.MethodPost: s.deploymentUnblock})
 	s.route("/v1/deployment/pause/{id}", methods{http.MethodPut: s.deploymentPause, http.MethodPost: s.deploymentPause})
 	s.route("/v1/deployment/promote/{id}", methods{http.MethodPut: s.deploymentPromote, http.MethodPost: s.deploymentPromote})
 	s.route("/v1/deployment/allocations/{id}", methods{http.MethodGet: s.deploymentAllocations})
@@ -114,6 +115,18 @@ func (s *HTTPServer) deploymentFail(w http.ResponseWriter, r *http.Request) (int
 	s.parseWriteRequest(r, &args.WriteRequest)
 	var out structs.DeploymentUpdateResponse
 	if err := s.backend.RPC("Deployment.Fail", &args, &out); err != nil {
+		return nil, err
+	}
+	return toDeploymentUpdateResponse(w, &out), nil
+}
+
+// deploymentUnblock is PUT /v1/deployment/unblock/:id: a blocked
+// multiregion deployment is marked successful.
+func (s *HTTPServer) deploymentUnblock(w http.ResponseWriter, r *http.Request) (interface{}, error) {
+	args := structs.DeploymentFailRequest{DeploymentID: r.PathValue("id")}
+	s.parseWriteRequest(r, &args.WriteRequest)
+	var out structs.DeploymentUpdateResponse
+	if err := s.backend.RPC("Deployment.Unblock", &args, &out); err != nil {
 		return nil, err
 	}
 	return toDeploymentUpdateResponse(w, &out), nil

@@ -171,7 +171,11 @@ func (s *HTTPServer) jobDeregister(w http.ResponseWriter, r *http.Request) (inte
 	if err != nil {
 		return nil, err
 	}
-	args := structs.JobDeregisterRequest{JobID: r.PathValue("id"), Purge: purge}
+	global, err := boolParam(r, "global")
+	if err != nil {
+		return nil, err
+	}
+	args := structs.JobDeregisterRequest{JobID: r.PathValue("id"), Purge: purge, Global: global}
 	s.parseWriteRequest(r, &args.WriteRequest)
 	var out structs.JobDeregisterResponse
 	if err := s.backend.RPC("Job.Deregister", &args, &out); err != nil {

@@ -10,6 +10,18 @@ const (
 	DeploymentStatusSuccessful = "successful"
 	DeploymentStatusCancelled  = "cancelled"
 	DeploymentStatusBlocked    = "blocked"
+	// DeploymentStatusPending is a region's deployment of a multiregion
+	// job waiting for its turn: nothing of it is placed yet.
+	DeploymentStatusPending = "pending"
+)
+
+// Status descriptions of multiregion deployments.
+const (
+	DeploymentDescMultiregionPending   = "Deployment is pending: waiting for its turn among the regions"
+	DeploymentDescMultiregionRunning   = "Deployment is running: its turn among the regions came"
+	DeploymentDescMultiregionBlocked   = "Deployment is complete here: waiting for the other regions"
+	DeploymentDescMultiregionDone      = "Deployment completed in every region"
+	DeploymentDescMultiregionUnblocked = "Deployment was unblocked by hand"
 )
 
 // Deployment tracks a rolling or canary update of one job version.
@@ -50,7 +62,7 @@ type DeploymentState struct {
 // Active reports whether the deployment is still in progress.
 func (d *Deployment) Active() bool {
 	switch d.Status {
-	case DeploymentStatusRunning, DeploymentStatusPaused, DeploymentStatusBlocked:
+	case DeploymentStatusRunning, DeploymentStatusPaused, DeploymentStatusBlocked, DeploymentStatusPending:
 		return true
 	}
 	return false

@@ -61,8 +61,12 @@ type Job struct {
 	// UI and Multiregion are stored as given (job_blocks.go).
 	UI          *JobUIConfig `json:",omitempty"`
 	Multiregion *Multiregion `json:",omitempty"`
-	Payload     []byte
-	Meta        map[string]string
+	// MultiregionRollout is set by the server on each region's copy of
+	// a multiregion job: the same for every region's copy of one
+	// submission, it ties their deployments together.
+	MultiregionRollout string `json:",omitempty"`
+	Payload            []byte
+	Meta               map[string]string
 
 	// Stop marks a job the user has stopped but not purged.
 	Stop bool

@@ -31,6 +31,32 @@ type Multiregion struct {
 	Regions  []*MultiregionRegion `json:",omitempty"`
 }
 
+// Values of MultiregionStrategy.OnFailure; "" fails the region that
+// failed and those after it in the block.
+const (
+	MultiregionOnFailureAll   = "fail_all"
+	MultiregionOnFailureLocal = "fail_local"
+)
+
+// MultiregionStatusRequest asks a region how its deployment of one
+// rollout of a multiregion job stands (Deployment.MultiregionStatus).
+type MultiregionStatusRequest struct {
+	JobID   string
+	Rollout string
+	QueryOptions
+}
+
+// MultiregionStatusResponse is a region's answer: the status of its
+// newest deployment of the rollout ("" when there is none yet), which
+// deployment, and the job version it deploys.
+type MultiregionStatusResponse struct {
+	Status            string
+	StatusDescription string
+	DeploymentID      string
+	JobVersion        uint64
+	QueryMeta
+}
+
 // MultiregionStrategy paces a multiregion deployment.
 type MultiregionStrategy struct {
 	MaxParallel int    `json:",omitempty"`

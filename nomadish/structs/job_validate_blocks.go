@@ -25,7 +25,7 @@ var (
 	validNUMAAffinities  = []string{"none", "prefer", "require"}
 	validOnUpdate        = []string{"require_healthy", "ignore_warnings", "ignore"}
 	validMeshGatewayMode = []string{"local", "remote", "none"}
-	validOnFailure       = []string{"fail_all", "fail_local"}
+	validOnFailure       = []string{MultiregionOnFailureAll, MultiregionOnFailureLocal}
 	validTaskScaling     = []string{"vertical_cpu", "vertical_mem"}
 )
 

@@ -53,10 +53,6 @@ func (j *Job) JobWarnings() []JobWarning {
 	add := func(path, feature, detail string, refused bool) {
 		out = append(out, JobWarning{Path: path, Feature: feature, Detail: detail, Refused: refused})
 	}
-	if j.Multiregion != nil {
-		add("multiregion", "multiregion deployments (a Nomad Enterprise feature) are not available in nomadish",
-			"the job runs only in the region it is registered in; register it in each region instead", false)
-	}
 	if j.UI != nil {
 		add("ui", "the Nomad web UI is not available in nomadish",
 			"the description and links are stored and returned by the API, and shown nowhere", false)

@@ -121,6 +121,10 @@ type JobRegisterRequest struct {
 	PreserveCounts bool
 	PolicyOverride bool
 	EvalPriority   int
+	// MultiregionCopy marks one region's copy of a multiregion job, sent
+	// by the server the job was submitted to: registered as it is, not
+	// fanned out again.
+	MultiregionCopy bool
 	WriteRequest
 }
 
@@ -135,8 +139,11 @@ type JobRegisterResponse struct {
 
 // JobDeregisterRequest stops a job, or with Purge removes it.
 type JobDeregisterRequest struct {
-	JobID      string
-	Purge      bool
+	JobID string
+	Purge bool
+	// Global stops a multiregion job in every region of its
+	// multiregion block.
+	Global     bool
 	Eval       *Evaluation
 	SubmitTime int64
 	WriteRequest
