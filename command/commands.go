@@ -189,9 +189,28 @@ Usage: nomadish node <subcommand> [options] [args]
       $ nomadish node status 4d2ba53b
       $ nomadish node eligibility -disable 4d2ba53b
       $ nomadish node drain -enable -deadline 30m 4d2ba53b
+      $ nomadish node pool list
 
   Run "nomadish node <subcommand> -help" for a sub-command's options.`}, nil
 		},
+		"node pool": func() (cli.Command, error) {
+			return &parentCommand{ui: ui, name: "node pool", synopsis: "Interact with node pools", help: `
+Usage: nomadish node pool <subcommand> [options] [args]
+
+  List, show, write and remove node pools: named sets of client nodes that
+  jobs select with node_pool. For example:
+
+      $ nomadish node pool list
+      $ nomadish node pool apply gpu.hcl
+      $ nomadish node pool info gpu
+      $ nomadish node pool delete gpu
+
+  Run "nomadish node pool <subcommand> -help" for a sub-command's options.`}, nil
+		},
+		"node pool apply":  func() (cli.Command, error) { return &NodePoolApplyCommand{Meta: meta}, nil },
+		"node pool delete": func() (cli.Command, error) { return &NodePoolDeleteCommand{Meta: meta}, nil },
+		"node pool info":   func() (cli.Command, error) { return &NodePoolInfoCommand{Meta: meta}, nil },
+		"node pool list":   func() (cli.Command, error) { return &NodePoolListCommand{Meta: meta}, nil },
 		"node drain":       func() (cli.Command, error) { return &NodeDrainCommand{Meta: meta}, nil },
 		"node eligibility": func() (cli.Command, error) { return &NodeEligibilityCommand{Meta: meta}, nil },
 		"node status":      func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta}, nil },

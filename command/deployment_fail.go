@@ -3,6 +3,8 @@ package command
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nomadish/nomadish/api"
 )
 
 // DeploymentFailCommand is `nomadish deployment fail`: mark an active
@@ -35,27 +37,39 @@ func (c *DeploymentFailCommand) Synopsis() string {
 }
 
 func (c *DeploymentFailCommand) Run(args []string) int {
-	f := c.FlagSet("deployment fail")
-	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
+	return runDeploymentChange(&c.Meta, "deployment fail", args, c.Help(), "failing", "failed",
+		func(client *api.Client, id string) (*api.DeploymentUpdateResponse, error) {
+			resp, _, err := client.Deployments().Fail(id, nil)
+			return resp, err
+		})
+}
+
+// runDeploymentChange is a command that takes one deployment (an ID or
+// the only deployment whose ID starts with it), sends it one change and
+// prints the outcome: fail and unblock.
+func runDeploymentChange(m *Meta, name string, args []string, help, doing, done string,
+	change func(client *api.Client, id string) (*api.DeploymentUpdateResponse, error)) int {
+	f := m.FlagSet(name)
+	if code, ok := m.parseFlags(f, args, help); !ok {
 		return code
 	}
 	id, problem := deploymentIDArg(f.Args())
 	if problem != "" {
-		return c.usageError(problem, c.Help())
+		return m.usageError(problem, help)
 	}
-	client, ok := c.client()
+	client, ok := m.client()
 	if !ok {
 		return exitError
 	}
-	d, ok := c.resolveDeployment(client, id)
+	d, ok := m.resolveDeployment(client, id)
 	if !ok {
 		return exitError
 	}
-	resp, _, err := client.Deployments().Fail(d.ID, nil)
+	resp, err := change(client, d.ID)
 	if err != nil {
-		c.deploymentChangeError(fmt.Sprintf("failing deployment %q", d.ID), err)
+		m.deploymentChangeError(fmt.Sprintf("%s deployment %q", doing, d.ID), err)
 		return exitError
 	}
-	c.printDeploymentChange(d.ID, "failed", resp)
+	m.printDeploymentChange(d.ID, done, resp)
 	return exitOK
 }

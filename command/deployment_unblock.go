@@ -1,8 +1,9 @@
 package command
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/nomadish/nomadish/api"
 )
 
 // DeploymentUnblockCommand is `nomadish deployment unblock`: mark a
@@ -35,27 +36,9 @@ func (c *DeploymentUnblockCommand) Synopsis() string {
 }
 
 func (c *DeploymentUnblockCommand) Run(args []string) int {
-	f := c.FlagSet("deployment unblock")
-	if code, ok := c.parseFlags(f, args, c.Help()); !ok {
-		return code
-	}
-	id, problem := deploymentIDArg(f.Args())
-	if problem != "" {
-		return c.usageError(problem, c.Help())
-	}
-	client, ok := c.client()
-	if !ok {
-		return exitError
-	}
-	d, ok := c.resolveDeployment(client, id)
-	if !ok {
-		return exitError
-	}
-	resp, _, err := client.Deployments().Unblock(d.ID, nil)
-	if err != nil {
-		c.deploymentChangeError(fmt.Sprintf("unblocking deployment %q", d.ID), err)
-		return exitError
-	}
-	c.printDeploymentChange(d.ID, "unblocked", resp)
-	return exitOK
+	return runDeploymentChange(&c.Meta, "deployment unblock", args, c.Help(), "unblocking", "unblocked",
+		func(client *api.Client, id string) (*api.DeploymentUpdateResponse, error) {
+			resp, _, err := client.Deployments().Unblock(id, nil)
+			return resp, err
+		})
 }

@@ -62,6 +62,10 @@ type Config struct {
 	// RPCHoldTimeout bounds how long a request waits for a leader to
 	// appear before failing with structs.ErrNoLeader.
 	RPCHoldTimeout time.Duration
+	// AuthoritativeRegion is the region cluster-wide objects (node pools)
+	// are written in and replicated from; empty: this region is its own
+	// authority and replicates nothing.
+	AuthoritativeRegion string
 	// HTTPAdvertise is the agent's HTTP address (host:port), gossiped so
 	// that agents of other regions can reach this region's nodes through
 	// it; empty gossips none.

@@ -28,6 +28,7 @@ var endpoints = []endpoint{
 	{"Plan", func(s *Server, l hclog.Logger) interface{} { return &Plan{srv: s, logger: l} }},
 	{"Scaling", func(s *Server, l hclog.Logger) interface{} { return &Scaling{srv: s, logger: l} }},
 	{"ServiceRegistration", func(s *Server, l hclog.Logger) interface{} { return &ServiceRegistration{srv: s, logger: l} }},
+	{"NodePool", func(s *Server, l hclog.Logger) interface{} { return &NodePool{srv: s, logger: l} }},
 }
 
 // setupRPCEndpoints registers every endpoint on srv.

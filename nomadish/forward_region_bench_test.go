@@ -2,7 +2,6 @@ package nomadish
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -15,17 +14,7 @@ import (
 func benchRegions(b *testing.B) (global, eu *Server) {
 	global = testServer(b, nil)
 	eu = testServer(b, func(c *Config) { c.Region = "eu" })
-	waitForLeader(b, global)
-	waitForLeader(b, eu)
-	if _, err := eu.JoinWAN([]string{wanAddr(global)}); err != nil {
-		b.Fatal(err)
-	}
-	waitFor(b, 10*time.Second, func() error {
-		if r := global.Regions(); !slices.Equal(r, []string{"eu", "global"}) {
-			return fmt.Errorf("regions %v", r)
-		}
-		return nil
-	})
+	federate(b, global, eu)
 	for _, s := range []*Server{global, eu} {
 		var resp structs.JobRegisterResponse
 		if err := s.RPC("Job.Register", &structs.JobRegisterRequest{Job: mockJob("bench")}, &resp); err != nil {

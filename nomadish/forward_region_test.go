@@ -16,6 +16,27 @@ import (
 	"github.com/nomadish/nomadish/nomadish/structs"
 )
 
+// federate joins eu's WAN pool to global's and waits until both see the
+// two regions.
+func federate(t testing.TB, global, eu *Server) {
+	t.Helper()
+	waitForLeader(t, global)
+	waitForLeader(t, eu)
+	if _, err := eu.JoinWAN([]string{wanAddr(global)}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{eu.Region(), global.Region()}
+	slices.Sort(want)
+	waitFor(t, 10*time.Second, func() error {
+		for _, s := range []*Server{global, eu} {
+			if r := s.Regions(); !slices.Equal(r, want) {
+				return fmt.Errorf("%s sees regions %v", s.Region(), r)
+			}
+		}
+		return nil
+	})
+}
+
 // blackHole accepts connections and reads them without ever answering:
 // a server behind a link that drops its replies.
 func blackHole(t *testing.T) string {
@@ -80,17 +101,7 @@ func TestBlockingWaitBoundsTheForward(t *testing.T) {
 func TestServer_RegionUnreachable(t *testing.T) {
 	global := testServer(t, func(c *Config) { c.RegionForwardTimeout = 2 * time.Second })
 	eu := testServer(t, func(c *Config) { c.Region = "eu" })
-	waitForLeader(t, global)
-	waitForLeader(t, eu)
-	if _, err := eu.JoinWAN([]string{wanAddr(global)}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 5*time.Second, func() error {
-		if r := global.Regions(); !slices.Equal(r, []string{"eu", "global"}) {
-			return fmt.Errorf("regions %v", r)
-		}
-		return nil
-	})
+	federate(t, global, eu)
 	eu.Shutdown()
 
 	var leader string
@@ -138,5 +149,39 @@ func TestServer_RetryJoinFederatesOtherRegion(t *testing.T) {
 	// A LAN pool member cannot join the WAN pool.
 	if _, err := global.serfWAN.Join([]string{lanAddr(eu)}, true); err == nil || !strings.Contains(err.Error(), "is a LAN pool member") {
 		t.Fatalf("a WAN join to a LAN port: %v", err)
+	}
+}
+
+// A blocking query forwarded to another region waits there and answers
+// when the other region's state changes.
+func TestServer_RegionForwardsBlockingQuery(t *testing.T) {
+	global := testServer(t, nil)
+	eu := testServer(t, func(c *Config) { c.Region = "eu" })
+	federate(t, global, eu)
+	var first structs.JobListResponse
+	if err := global.RPC("Job.List", &structs.JobListRequest{QueryOptions: structs.QueryOptions{Region: "eu"}}, &first); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *structs.JobListResponse, 1)
+	go func() {
+		var resp structs.JobListResponse
+		err := global.RPC("Job.List", &structs.JobListRequest{QueryOptions: structs.QueryOptions{Region: "eu",
+			MinQueryIndex: first.Index, MaxQueryTime: 30 * time.Second}}, &resp)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- &resp
+	}()
+	var resp structs.JobRegisterResponse
+	if err := eu.RPC("Job.Register", &structs.JobRegisterRequest{Job: mockJob("late")}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-done:
+		if got.Index <= first.Index || len(got.Jobs) != 1 || got.Jobs[0].ID != "late" {
+			t.Fatalf("the forwarded blocking query answered @%d (asked past %d) with %d jobs", got.Index, first.Index, len(got.Jobs))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the forwarded blocking query did not answer after eu changed")
 	}
 }

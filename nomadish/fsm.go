@@ -168,6 +168,8 @@ func (f *FSM) applyRecovering(msgType structs.MessageType, ignoreUnknown bool, b
 		err = f.applyServiceRegistration(msgType, buf, index) // fsm_services.go
 	case structs.DeploymentAllocHealthRequestType:
 		err = f.applyDeploymentAllocHealth(buf, index)
+	case structs.NodePoolUpsertRequestType, structs.NodePoolDeleteRequestType:
+		err = f.applyNodePool(msgType, buf, index) // fsm_node_pools.go
 	default:
 		if ignoreUnknown {
 			f.logger.Warn("ignoring unknown message type", "type", uint8(msgType), "index", index)

@@ -29,6 +29,7 @@ const (
 	DeploymentSnapshot
 	IndexSnapshot
 	ServiceRegistrationSnapshot
+	NodePoolSnapshot
 )
 
 // snapshotVersion is written in the header; Restore refuses newer ones.
@@ -92,6 +93,7 @@ func (s *fsmSnapshot) persist(enc *codec.Encoder) error {
 		{EvalSnapshot, s.snap.Evals},
 		{DeploymentSnapshot, s.snap.Deployments},
 		{ServiceRegistrationSnapshot, s.snap.ServiceRegistrations},
+		{NodePoolSnapshot, s.snap.NodePools},
 		{IndexSnapshot, func(memdb.WatchSet) (memdb.ResultIterator, error) { return s.snap.Indexes() }},
 	}
 	for _, t := range tables {
@@ -200,6 +202,11 @@ func restoreInto(r *state.StateRestore, rd io.Reader) error {
 			reg := new(structs.ServiceRegistration)
 			if err = dec.Decode(reg); err == nil {
 				err = r.ServiceRegistrationRestore(reg)
+			}
+		case NodePoolSnapshot:
+			p := new(structs.NodePool)
+			if err = dec.Decode(p); err == nil {
+				err = r.NodePoolRestore(p)
 			}
 		case IndexSnapshot:
 			idx := new(state.IndexEntry)

@@ -97,6 +97,7 @@ func (s *Server) establishLeadership(stopCh chan struct{}) {
 	s.startNodeLifecycle(stopCh)
 	s.deployments.start(stopCh)
 	s.multiregion.start(stopCh)
+	s.startReplication(stopCh)
 }
 
 // revokeLeadership stops what establishLeadership started.

@@ -138,6 +138,12 @@ func entryCases() []entryCase {
 		{typ: structs.NodeDeregisterRequestType, msg: func(map[string]interface{}) interface{} {
 			return &structs.NodeDeregisterRequest{NodeIDs: []string{"n1"}}
 		}},
+		{typ: structs.NodePoolUpsertRequestType, msg: func(map[string]interface{}) interface{} {
+			return &structs.NodePoolUpsertRequest{NodePools: []*structs.NodePool{{Name: "gpu", Description: "GPU nodes", Meta: map[string]string{"a": "b"}}}}
+		}},
+		{typ: structs.NodePoolDeleteRequestType, msg: func(map[string]interface{}) interface{} {
+			return &structs.NodePoolDeleteRequest{Names: []string{"gpu"}}
+		}},
 	}
 }
 

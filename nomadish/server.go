@@ -51,6 +51,7 @@ type Server struct {
 	// (deployment_watcher.go).
 	deployments *deploymentWatcher
 	multiregion *multiregionWatcher
+	replication replicator
 
 	listener     net.Listener
 	rpcAdvertise *net.TCPAddr

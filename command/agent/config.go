@@ -137,6 +137,10 @@ type ServerConfig struct {
 	// 0 keeps the default, 100,000 each (see website/operations.md).
 	JobMaxGroupCount int `hcl:"job_max_group_count,optional" json:"JobMaxGroupCount"`
 	JobMaxPlacements int `hcl:"job_max_placements,optional" json:"JobMaxPlacements"`
+
+	// AuthoritativeRegion is the region cluster-wide objects (node pools)
+	// are written in and replicated from (see website/federation.md).
+	AuthoritativeRegion string `hcl:"authoritative_region,optional" json:"AuthoritativeRegion"`
 }
 
 // positiveDuration parses a configured duration that must be above zero.

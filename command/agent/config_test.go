@@ -139,7 +139,7 @@ server {
 		p + ":4:3:",
 		`"bootstrap_expekt" is not an argument in the server block`,
 		`Did you mean "bootstrap_expect"?`,
-		"Allowed arguments: bootstrap_expect, enabled, failover_heartbeat_ttl, heartbeat_grace, job_max_group_count, job_max_placements, max_heartbeats_per_second, min_heartbeat_ttl, raft_protocol; blocks: server_join.",
+		"Allowed arguments: authoritative_region, bootstrap_expect, enabled, failover_heartbeat_ttl, heartbeat_grace, job_max_group_count, job_max_placements, max_heartbeats_per_second, min_heartbeat_ttl, raft_protocol; blocks: server_join.",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -74,6 +75,7 @@ func (c *Config) serverConfig(logger hclog.Logger) (*nomadish.Config, error) {
 	if c.Server.JobMaxPlacements > 0 {
 		sc.JobMaxPlacements = c.Server.JobMaxPlacements
 	}
+	sc.AuthoritativeRegion = c.Server.AuthoritativeRegion
 	if j := c.Server.ServerJoin; j != nil {
 		sc.StartJoin = j.StartJoin
 		sc.RetryJoin = j.RetryJoin
@@ -109,6 +111,9 @@ func (s *ServerConfig) heartbeatDurations() []struct {
 func (s *ServerConfig) checkJobLimits(fail func(format string, args ...interface{})) {
 	if s.JobMaxGroupCount < 0 {
 		fail("server.job_max_group_count: %d must be 0 (the default, %d) or more", s.JobMaxGroupCount, structs.DefaultMaxGroupCount)
+	}
+	if r := s.AuthoritativeRegion; r != "" && (strings.TrimSpace(r) != r || strings.ContainsAny(r, " \t/")) {
+		fail("server.authoritative_region: %q is not a region name", r)
 	}
 	if s.JobMaxPlacements < 0 {
 		fail("server.job_max_placements: %d must be 0 (the default, %d) or more", s.JobMaxPlacements, structs.DefaultMaxPlacements)

@@ -15,7 +15,8 @@ const (
 	tableAllocs      = "allocs"
 	tableEvals       = "evals"
 	tableDeployments = "deployment"
-	tableServices    = "services" // services.go
+	tableServices    = "services"   // services.go
+	tableNodePools   = "node_pools" // node_pools.go
 )
 
 // Tables lists the tables whose latest index is tracked.
@@ -85,6 +86,7 @@ func schema() *memdb.DBSchema {
 				"job": {Name: "job", Indexer: nsAndID("JobID")},
 			},
 		},
-		tableServices: servicesTableSchema(),
+		tableServices:  servicesTableSchema(),
+		tableNodePools: nodePoolsTableSchema(),
 	}}
 }

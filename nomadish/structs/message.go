@@ -34,6 +34,8 @@ const (
 	ServiceRegistrationDeleteByAllocRequestType
 	ServiceRegistrationDeleteByIDRequestType
 	DeploymentAllocHealthRequestType
+	NodePoolUpsertRequestType
+	NodePoolDeleteRequestType
 )
 
 // IgnoreUnknownTypeFlag set on a MessageType lets an older server skip an
@@ -82,6 +84,10 @@ func (t MessageType) String() string {
 		return "ServiceRegistrationDeleteByID"
 	case DeploymentAllocHealthRequestType:
 		return "DeploymentAllocHealth"
+	case NodePoolUpsertRequestType:
+		return "NodePoolUpsert"
+	case NodePoolDeleteRequestType:
+		return "NodePoolDelete"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(t))
 }

@@ -340,7 +340,10 @@ func TestSetupTimeout(t *testing.T) {
 	}
 	cfg := testConfig(t, t.TempDir())
 	cfg.CNIPath = []string{fake, testCNI}
-	cfg.Timeout = 300 * time.Millisecond
+	// Long enough for the real plugins before it on a loaded machine
+	// (300 ms was not, under make test's parallel packages): only the
+	// hanging one may meet the deadline.
+	cfg.Timeout = 3 * time.Second
 	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
