@@ -82,6 +82,31 @@ func (s *Server) forward(method string, info structs.RPCInfo, args, reply interf
 	}
 }
 
+// confirmDefinite returns err, a definite refusal of a write decided on
+// this server's state before anything was sent to Raft (a failed
+// check-and-set, a job that does not exist), once this server has
+// confirmed with a quorum that it still leads. A leader that was paused
+// or cut off believes it leads until it hears otherwise, and its state
+// may miss what a newer leader committed: its refusal would be wrong, so
+// it answers that it lost the leadership instead, which a caller takes
+// as an outcome unknown (the chaos suite's linearizability check saw the
+// wrong refusals).
+func (s *Server) confirmDefinite(err error) error {
+	if err == nil {
+		return nil
+	}
+	// Writes are served only by the leader (forward): one that is no
+	// longer has lost it since.
+	if !s.IsLeader() {
+		return fmt.Errorf("%w: this server lost the leadership before it could answer the write", structs.ErrNoLeader)
+	}
+	if verr := s.raft.VerifyLeader().Error(); verr != nil {
+		// Not err's text: it would still read as the refusal it is not.
+		return fmt.Errorf("%w: this server lost the leadership before it could answer the write: %v", structs.ErrNoLeader, verr)
+	}
+	return err
+}
+
 // waitForLeader returns the leader's address, waiting up to
 // RPCHoldTimeout for one to be elected.
 func (s *Server) waitForLeader() (raft.ServerAddress, error) {
@@ -151,7 +176,8 @@ func (s *Server) leaderChanged() <-chan struct{} {
 }
 
 // forwardRegion sends a request to a live server of region, chosen at
-// random; when it cannot be reached, to one other. The whole exchange is
+// random; when it cannot be reached (a write: when it could not be sent
+// at all), to one other. The whole exchange is
 // bounded by RegionForwardTimeout plus the time a blocking query may be
 // held, so that a region cut off answers with an error naming it and why
 // rather than holding the caller.
@@ -191,6 +217,11 @@ func (s *Server) forwardRegionWithin(region, method string, args, reply interfac
 		if err == nil || !errors.Is(err, errTransport) {
 			// Answered: a success, or the region's own error.
 			return err
+		}
+		if info, ok := args.(structs.RPCInfo); !errors.Is(err, errNotSent) && (!ok || !info.IsRead()) {
+			// A write that may have reached the region is not sent
+			// twice.
+			break
 		}
 		s.logger.Warn("cannot reach a server of another region", "region", region, "server", target.Name, "addr", target.RPCAddr.String(), "error", err)
 	}

@@ -185,3 +185,47 @@ func TestServer_RegionForwardsBlockingQuery(t *testing.T) {
 		t.Fatal("the forwarded blocking query did not answer after eu changed")
 	}
 }
+
+// A leader cut off from the others still believes it leads for its lease;
+// a check-and-set it would refuse on its possibly stale state is answered
+// as a lost leadership (outcome unknown), never as a definite conflict.
+func TestDeposedLeaderDoesNotRefuseDefinitely(t *testing.T) {
+	inmem, transports := inmemRaft(t)
+	cb := func(c *Config) {
+		inmem(c)
+		c.BootstrapExpect = 3
+		// A long lease: the cut-off leader keeps believing while the
+		// test asks it.
+		c.RaftConfig.HeartbeatTimeout = 2 * time.Second
+		c.RaftConfig.ElectionTimeout = 2 * time.Second
+		c.RaftConfig.LeaderLeaseTimeout = 2 * time.Second
+	}
+	servers := []*Server{testServer(t, cb), testServer(t, cb), testServer(t, cb)}
+	connectInmem(*transports)
+	joinLAN(t, servers[0], servers[1:]...)
+	leader := waitForLeader(t, servers...)
+	var resp structs.JobRegisterResponse
+	if err := leader.RPC("Job.Register", &structs.JobRegisterRequest{Job: mockJob("cas")}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	// Refused at once while the leader is connected.
+	stale := &structs.JobRegisterRequest{Job: mockJob("cas"), EnforceIndex: true, JobModifyIndex: resp.JobModifyIndex + 100}
+	if err := leader.RPC("Job.Register", stale, &resp); !structs.IsErrConflict(err) {
+		t.Fatalf("a stale check-and-set on a connected leader: %v; want a conflict", err)
+	}
+	for i, tr := range *transports {
+		if servers[i] == leader {
+			tr.DisconnectAll()
+			continue
+		}
+		tr.Disconnect(leader.raftTransport.LocalAddr())
+	}
+	if !leader.IsLeader() {
+		t.Fatal("the leader stepped down at once; the test needs it to believe it leads")
+	}
+	stale = &structs.JobRegisterRequest{Job: mockJob("cas"), EnforceIndex: true, JobModifyIndex: resp.JobModifyIndex + 100}
+	err := leader.RPC("Job.Register", stale, &resp)
+	if structs.IsErrConflict(err) || !structs.IsErrNoLeader(err) {
+		t.Fatalf("a check-and-set refused by a cut-off leader: %v; want the lost leadership, not a definite conflict", err)
+	}
+}

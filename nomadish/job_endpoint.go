@@ -71,9 +71,9 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 		}
 		if current != args.JobModifyIndex {
 			if existing == nil {
-				return fmt.Errorf("%w: enforcing job modify index %d: job %q does not exist; use 0 to register a new job", structs.ErrConflict, args.JobModifyIndex, job.ID)
+				return j.srv.confirmDefinite(fmt.Errorf("%w: enforcing job modify index %d: job %q does not exist; use 0 to register a new job", structs.ErrConflict, args.JobModifyIndex, job.ID))
 			}
-			return fmt.Errorf("%w: enforcing job modify index %d: job %q exists with job modify index %d", structs.ErrConflict, args.JobModifyIndex, job.ID, current)
+			return j.srv.confirmDefinite(fmt.Errorf("%w: enforcing job modify index %d: job %q exists with job modify index %d", structs.ErrConflict, args.JobModifyIndex, job.ID, current))
 		}
 	}
 	if args.PreserveCounts && existing != nil {
@@ -143,7 +143,7 @@ func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobD
 		return err
 	}
 	if job == nil {
-		return fmt.Errorf("job %q in namespace %q: %w", args.JobID, ns, structs.ErrNotFound)
+		return j.srv.confirmDefinite(fmt.Errorf("job %q in namespace %q: %w", args.JobID, ns, structs.ErrNotFound))
 	}
 	if args.Global && job.Multiregion != nil && len(job.Multiregion.Regions) > 0 {
 		args.Namespace = ns

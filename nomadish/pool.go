@@ -77,14 +77,18 @@ func (p *connPool) RPCUntil(addr, method string, args, reply interface{}, deadli
 	return err
 }
 
-// errTransport marks a failure of the connection rather than of the call.
-var errTransport = errors.New("transport")
+// errTransport marks a failure of the connection rather than of the call;
+// errNotSent one where the request never left (the dial failed).
+var (
+	errTransport = errors.New("transport")
+	errNotSent   = errors.New("not sent")
+)
 
 func (p *connPool) call(addr, method string, args, reply interface{}, deadline time.Time) (err error, reused bool) {
 	dial := poolDialTimeout
 	if !deadline.IsZero() {
 		if dial = min(dial, time.Until(deadline)); dial <= 0 {
-			return fmt.Errorf("rpc %s to %s: %w: %w", method, addr, errTransport, os.ErrDeadlineExceeded), false
+			return fmt.Errorf("rpc %s to %s: %w (%w): %w", method, addr, errTransport, errNotSent, os.ErrDeadlineExceeded), false
 		}
 	}
 	c, reused, err := p.acquire(addr, dial)
@@ -92,7 +96,7 @@ func (p *connPool) call(addr, method string, args, reply interface{}, deadline t
 		if isTimeout(err) {
 			err = fmt.Errorf("%w (%v)", os.ErrDeadlineExceeded, err)
 		}
-		return fmt.Errorf("rpc %s to %s: %w: %w", method, addr, errTransport, err), false
+		return fmt.Errorf("rpc %s to %s: %w (%w): %w", method, addr, errTransport, errNotSent, err), false
 	}
 	defer p.release(c)
 
