@@ -35,8 +35,14 @@ func multiregionServers(t *testing.T, names ...string) []*mrRegion {
 			c.RegionForwardTimeout = 2 * time.Second
 		})
 		waitForLeader(t, s)
-		if len(out) > 0 {
-			if _, err := s.JoinWAN([]string{wanAddr(out[0].srv)}); err != nil {
+		// Joined to every region before it, so that the pool does not
+		// wait on gossip to spread (slow on a loaded machine).
+		var addrs []string
+		for _, r := range out {
+			addrs = append(addrs, wanAddr(r.srv))
+		}
+		if len(addrs) > 0 {
+			if _, err := s.JoinWAN(addrs); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -44,7 +50,7 @@ func multiregionServers(t *testing.T, names ...string) []*mrRegion {
 	}
 	want := slices.Clone(names)
 	slices.Sort(want)
-	waitFor(t, 10*time.Second, func() error {
+	waitFor(t, 60*time.Second, func() error {
 		for _, r := range out {
 			if got := r.srv.Regions(); !slices.Equal(got, want) {
 				return fmt.Errorf("%s sees regions %v", r.name, got)
@@ -107,7 +113,7 @@ func (r *mrRegion) deployment(t *testing.T, id string) *structs.Deployment {
 // given, a description holding desc).
 func expect(t *testing.T, regions []*mrRegion, want map[string]string, ids map[string]string, desc map[string]string) {
 	t.Helper()
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, 60*time.Second, func() error {
 		for _, r := range regions {
 			r.clock.Advance(multiregionPoll)
 		}

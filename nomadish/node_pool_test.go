@@ -107,7 +107,7 @@ func TestNodePoolsReplicateFromAuthoritativeRegion(t *testing.T) {
 	if p := nodePools(t, global)["gpu"]; p == nil || p.Description != "v1" {
 		t.Fatalf("the write sent to eu is not in global: %+v", p)
 	}
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, 60*time.Second, func() error {
 		g, e := nodePools(t, global)["gpu"], nodePools(t, eu)["gpu"]
 		if e == nil || e.Description != "v1" || e.ModifyIndex != g.ModifyIndex {
 			return fmt.Errorf("eu has %+v; global %+v", e, g)
@@ -118,7 +118,7 @@ func TestNodePoolsReplicateFromAuthoritativeRegion(t *testing.T) {
 	if err := global.RPC("NodePool.UpsertNodePools", &structs.NodePoolUpsertRequest{NodePools: []*structs.NodePool{{Name: "gpu", Description: "v2"}, {Name: "edge"}}}, &resp); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, 60*time.Second, func() error {
 		got := nodePools(t, eu)
 		if got["gpu"] == nil || got["gpu"].Description != "v2" || got["edge"] == nil {
 			return fmt.Errorf("eu has %v", got)
@@ -128,7 +128,7 @@ func TestNodePoolsReplicateFromAuthoritativeRegion(t *testing.T) {
 	if err := global.RPC("NodePool.DeleteNodePools", &structs.NodePoolDeleteRequest{Names: []string{"edge"}}, &resp); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, 60*time.Second, func() error {
 		if got := nodePools(t, eu); got["edge"] != nil {
 			return fmt.Errorf("edge still in eu")
 		}
