@@ -122,7 +122,7 @@ func (s *Server) handleMultiplex(conn net.Conn) {
 
 // serveCodec serves net/rpc over one byte stream until it closes.
 func (s *Server) serveCodec(rwc io.ReadWriteCloser) {
-	codec := &meteredCodec{ServerCodec: msgpackrpc.NewCodecFromHandle(true, true, rwc, structs.MsgpackHandle)}
+	codec := &meteredCodec{ServerCodec: msgpackrpc.NewCodecFromHandle(true, true, guardRPCConn(rwc), structs.MsgpackHandle)}
 	s.serveConcurrent(codec)
 }
 

@@ -186,8 +186,8 @@ func FuzzRPCArgs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		m := methods[int(which)%len(methods)]
 		conn := &rpcStream{Reader: io.MultiReader(bytes.NewReader(headers[int(which)%len(methods)]), bytes.NewReader(body))}
-		// The codec serveCodec gives every connection.
-		c := msgpackrpc.NewCodecFromHandle(true, true, conn, structs.MsgpackHandle)
+		// The codec and guard serveCodec gives every connection.
+		c := msgpackrpc.NewCodecFromHandle(true, true, guardRPCConn(conn), structs.MsgpackHandle)
 		var hdr rpc.Request
 		if err := c.ReadRequestHeader(&hdr); err != nil || hdr.ServiceMethod != m.name {
 			t.Fatalf("header of %s: %+v, %v", m.name, hdr, err)
